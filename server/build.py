@@ -1,0 +1,227 @@
+"""Build the dataset: parse every source file, validate, check consistency, reason, write.
+
+Stops at the first failing step.  The output goes to a new folder under
+``build/releases/`` and ``build/current`` is switched to it only when every
+step succeeded, so a failed build never replaces the last good one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from . import reasoning
+from .errors import DataError, ValidationFailed
+from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
+from .rdfio import canonical_turtle, parse_file
+from .validation import Problem, check_quotes, load_shapes, run_shacl
+
+SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
+SHAPES_DIR = "ontology/shapes"
+
+
+@dataclass
+class Sources:
+    """The parsed source files, one graph per file, keyed by path relative to the root."""
+
+    root: Path
+    graphs: dict[str, Graph] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def union(self, prefix: str = "") -> Graph:
+        merged = Graph()
+        for name, graph in self.graphs.items():
+            if name.startswith(prefix):
+                merged += graph
+        return merged
+
+    def ontology(self) -> Graph:
+        return self.union("ontology/")
+
+    def data(self) -> Graph:
+        return self.union("data/")
+
+    def file_of(self, node) -> str:
+        """The source file that describes ``node`` (as a subject), or ''."""
+        node = node if isinstance(node, (URIRef, BNode)) else URIRef(str(node))
+        for name, graph in self.graphs.items():
+            if (node, None, None) in graph:
+                return name
+        return ""
+
+
+def source_paths(root: Path) -> list[Path]:
+    """Every source file, sorted, except shapes (which validate but are not data)."""
+    paths = {p for pattern in SOURCE_GLOBS for p in root.glob(pattern)}
+    return sorted(paths)
+
+
+def load_sources(root: Path, tolerate: bool = False) -> Sources:
+    """Parse every source file.
+
+    Raises DataError naming the file and line of the first parse error, unless
+    ``tolerate``: then unparseable files are listed in ``skipped``.
+    """
+    sources = Sources(root)
+    for path in source_paths(root):
+        try:
+            sources.graphs[path.relative_to(root).as_posix()] = parse_file(path)
+        except DataError as error:
+            if not tolerate:
+                raise
+            sources.skipped.append(str(error))
+    return sources
+
+
+def validate_sources(sources: Sources, strict: bool = False, only: tuple = ()) -> list[Problem]:
+    """Run the quote check and the SHACL shapes; return warnings, raise on violations.
+
+    ``only`` limits the report to problems in those files (paths relative to the root).
+    Raises ValidationFailed listing every violation (and, when ``strict``, every warning).
+    """
+    data = sources.data()
+    problems = check_quotes(data, sources.file_of)
+    shapes = load_shapes(sources.root / SHAPES_DIR)
+    problems += run_shacl(data, shapes, sources.ontology(), sources.file_of)
+    if only:
+        wanted = {Path(o).as_posix().removeprefix("./") for o in only}
+        problems = [p for p in problems if p.file in wanted]
+    failing = [p for p in problems if p.severity == "violation" or strict]
+    if failing:
+        raise ValidationFailed(f"{len(failing)} problem(s) in the graph", problems=failing)
+    return problems
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    content_hash: str
+    quads: int
+    warnings: list[Problem]
+    counts: dict
+
+
+def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
+    """Parse, validate, check OWL consistency, reason and write the dataset.
+
+    Raises DataError, ValidationFailed or reasoning.Inconsistent; the last good build is untouched.
+    """
+    sources = load_sources(root)
+    warnings = validate_sources(sources, strict=strict)
+    reasoning.check_consistency(sources.ontology(), sources.data())
+    dataset = Dataset()
+    for name, graph in sources.graphs.items():
+        named = dataset.graph(graph_for(name))
+        named += graph
+    shapes_graph = dataset.graph(GRAPH["ontology/shapes"])
+    shapes_graph += load_shapes(root / SHAPES_DIR)
+    inferred = reasoning.infer(sources.ontology(), sources.data())
+    dataset.graph(INFERRED_GRAPH).__iadd__(inferred)
+    return _publish(dataset, build_dir, warnings)
+
+
+def _skolem_id(graph: Graph, node: BNode, seen: frozenset = frozenset()) -> str:
+    """A content-derived identifier for a blank node, so identical inputs give identical dumps."""
+    if node in seen:
+        return "cycle"
+    parts = []
+    for p, o in sorted(graph.predicate_objects(node)):
+        obj = _skolem_id(graph, o, seen | {node}) if isinstance(o, BNode) else o.n3()
+        parts.append(f"{p.n3()} {obj}")
+    for s, p in sorted(graph.subject_predicates(node)):
+        if not isinstance(s, BNode):
+            parts.append(f"^{p.n3()} {s.n3()}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def canonical_nquads(dataset: Dataset) -> str:
+    """Sorted N-Quads with content-derived blank node labels."""
+    lines = set()
+    for context in dataset.graphs():
+        labels = {}
+        for triple in context:
+            terms = []
+            for term in triple:
+                if isinstance(term, BNode):
+                    if term not in labels:
+                        labels[term] = "_:b" + _skolem_id(context, term)
+                    terms.append(labels[term])
+                else:
+                    terms.append(_n3(term))
+            if isinstance(context.identifier, URIRef):
+                lines.add(f"{' '.join(terms)} <{context.identifier}> .")
+    return "\n".join(sorted(lines)) + "\n"
+
+
+def _n3(term) -> str:
+    if isinstance(term, Literal):
+        return term.n3()
+    return f"<{term}>"
+
+
+def _counts(dataset: Dataset) -> dict:
+    union = Graph()
+    for context in dataset.graphs():
+        if context.identifier != INFERRED_GRAPH:
+            union += context
+    facts = {s for s in union.subjects(RDF.type) if (s, RDF.type, None) in union}
+    return {
+        "quads": sum(len(c) for c in dataset.graphs()),
+        "graphs": sorted(str(c.identifier) for c in dataset.graphs() if len(c)),
+        "subjects": len(facts),
+        "inferred": len(dataset.graph(INFERRED_GRAPH)),
+        "facts": len(set(union.subjects(RAKG.statedIn))),
+    }
+
+
+def _publish(dataset: Dataset, build_dir: Path, warnings: list[Problem]) -> BuildResult:
+    nquads = canonical_nquads(dataset)
+    digest = hashlib.sha256(nquads.encode()).hexdigest()
+    releases = build_dir / "releases"
+    target = releases / digest[:16]
+    staging = releases / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    (staging / "graph.nq").write_text(nquads, encoding="utf-8")
+    union = Graph()
+    for context in dataset.graphs():
+        union += context
+    (staging / "graph.ttl").write_text(canonical_turtle(union), encoding="utf-8")
+    counts = _counts(dataset)
+    manifest = {"content_hash": digest, **counts}
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(staging)
+    else:
+        staging.rename(target)
+    link = build_dir / "current"
+    temporary_link = build_dir / f".current-{os.getpid()}"
+    if temporary_link.is_symlink() or temporary_link.exists():
+        temporary_link.unlink()
+    temporary_link.symlink_to(target.relative_to(build_dir))
+    os.replace(temporary_link, link)
+    return BuildResult(target, digest, counts["quads"], warnings, counts)
+
+
+def current_build(build_dir: Path) -> Path | None:
+    """The folder of the last good build, or None."""
+    link = build_dir / "current"
+    return link.resolve() if (link / "graph.nq").exists() else None
+
+
+def is_stale(root: Path, build_dir: Path) -> bool:
+    """True if any source file is newer than the last good build."""
+    current = current_build(build_dir)
+    if current is None:
+        return True
+    built = (current / "graph.nq").stat().st_mtime
+    paths = source_paths(root) + sorted((root / SHAPES_DIR).glob("*.ttl"))
+    return any(p.stat().st_mtime > built for p in paths)
+

@@ -1,0 +1,141 @@
+"""The `rakg` command: each subcommand is a few lines calling a module function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .errors import RakgError, ValidationFailed
+from .settings import load_settings
+
+config_option = click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="TOML settings file.")
+strict_option = click.option("--strict", is_flag=True, help="Fail on warnings too (CI uses this).")
+
+
+def _fail(error: RakgError) -> None:
+    click.echo(f"error: {error}", err=True)
+    for problem in getattr(error, "problems", [])[:200]:
+        click.echo(f"  {problem}", err=True)
+    if len(getattr(error, "problems", [])) > 200:
+        click.echo(f"  ... and {len(error.problems) - 200} more", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Russia–ASEAN Knowledge Graph: build, validate, query and serve."""
+
+
+@main.command()
+@config_option
+@strict_option
+@click.option("--only", "only", multiple=True, help="Report problems of these files only (repeatable); other files that fail to parse are skipped with a note.")
+def validate(config_file, strict, only) -> None:
+    """Parse every source file, check quotes and SHACL shapes, and check OWL consistency."""
+    from . import build as build_module
+    from . import reasoning
+
+    settings = load_settings(config_file=config_file)
+    try:
+        sources = build_module.load_sources(settings.root_path, tolerate=bool(only))
+        for skipped in sources.skipped:
+            click.echo(f"  note: skipped {skipped}", err=True)
+        warnings = build_module.validate_sources(sources, strict=strict, only=only)
+        if not only:
+            reasoning.check_consistency(sources.ontology(), sources.data())
+    except RakgError as error:
+        _fail(error)
+    for warning in warnings:
+        click.echo(f"  {warning}", err=True)
+    click.echo(f"valid: {len(sources.graphs)} files, {len(sources.data())} data triples, {len(warnings)} warning(s)")
+
+
+@main.command()
+@config_option
+@click.argument("locator")
+def passage(config_file, locator) -> None:
+    """Print the chapter's passages whose locator starts with LOCATOR (e.g. s1-3, s1-3-p6, footnote-22)."""
+    from .chapter import read_chapter
+
+    root = load_settings(config_file=config_file).root_path
+    chapter = read_chapter(root / "data/sources/chapter4-russia-asean.txt")
+    parts = [(p.locator, p.lines, p.text) for p in chapter.passages]
+    parts += [(f"footnote-{f.number}", f.lines, f.text) for f in chapter.footnotes]
+    matches = [(loc, lines, text) for loc, lines, text in parts if loc == locator or loc.startswith(locator + "-")]
+    if not matches:
+        _fail(RakgError(f"no passage or footnote matches {locator!r}"))
+    for loc, lines, text in matches:
+        click.echo(f"[{loc}] (lines {lines[0]}-{lines[-1]})\n{text}\n")
+
+
+@main.command()
+@config_option
+@strict_option
+def build(config_file, strict) -> None:
+    """Validate, reason and write build/current/graph.nq (the last good build survives a failure)."""
+    from .build import build as run_build
+
+    settings = load_settings(config_file=config_file)
+    try:
+        result = run_build(settings.root_path, settings.build_path, strict=strict)
+    except RakgError as error:
+        _fail(error)
+    click.echo(f"built {result.path} ({result.quads} quads, content hash {result.content_hash[:16]})")
+
+
+@main.command()
+@config_option
+def stats(config_file) -> None:
+    """Print counts: triples, entities by class, facts by class, footnotes, quotes, discrepancies."""
+    from .catalog import stats_table
+
+    settings = load_settings(config_file=config_file)
+    try:
+        click.echo(stats_table(settings))
+    except RakgError as error:
+        _fail(error)
+
+
+@main.command()
+@config_option
+def sources(config_file) -> None:
+    """Regenerate data/sources/chapter.ttl from the chapter text."""
+    from .rdfio import canonical_turtle
+    from .sources import build_sources_graph
+
+    root = load_settings(config_file=config_file).root_path
+    graph = build_sources_graph(root / "data/sources/chapter4-russia-asean.txt")
+    (root / "data/sources/chapter.ttl").write_text(canonical_turtle(graph), encoding="utf-8")
+    click.echo(f"wrote data/sources/chapter.ttl ({len(graph)} triples)")
+
+
+@main.command()
+@config_option
+@click.option("--check", is_flag=True, help="Only report files that are not in canonical form; exit 1 if any.")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def fmt(config_file, check, paths) -> None:
+    """Rewrite Turtle files in canonical form (all of ontology/ and data/ by default)."""
+    from .rdfio import canonical_turtle, parse_file
+
+    root = load_settings(config_file=config_file).root_path
+    targets = list(paths) or sorted(p for d in ("ontology", "data") for p in (root / d).rglob("*.ttl"))
+    different = []
+    for path in targets:
+        try:
+            text = canonical_turtle(parse_file(path))
+        except RakgError as error:
+            _fail(error)
+        if path.read_text(encoding="utf-8") != text:
+            different.append(path)
+            if not check:
+                path.write_text(text, encoding="utf-8")
+    for path in different:
+        click.echo(f"{'not canonical' if check else 'reformatted'}: {path}")
+    if check and different:
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,115 @@
+"""Every setting once, with its name, default and help.
+
+Precedence, lowest first: the defaults below, a TOML file (``RAKG_CONFIG`` or
+``--config``), ``RAKG_<NAME>`` environment variables, then explicit overrides.
+No other module reads ``os.environ``.
+
+>>> s = load_settings({"port": 9000})
+>>> s.port, s.max_rows
+(9000, 10000)
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = (
+    Setting("root", str(ROOT), "Repository folder holding ontology/, data/ and queries/."),
+    Setting("build_dir", str(ROOT / "build"), "Folder where `rakg build` writes the built dataset; `current` points to the last good build."),
+    Setting("host", "127.0.0.1", "Address the server binds to."),
+    Setting("port", 8000, "Port the server listens on."),
+    Setting("workers", 2, "Worker processes of the production server."),
+    Setting("threads", 4, "Threads per worker process."),
+    Setting("query_timeout", 30.0, "Seconds a SPARQL query may run before it is stopped with 503."),
+    Setting("max_rows", 10000, "Most result rows returned; more are cut and the result is flagged as truncated."),
+    Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
+    Setting("service_allowlist", "", "Comma-separated SPARQL endpoints that SERVICE may call; empty refuses every SERVICE."),
+    Setting("data", "", "Comma-separated RDF files to serve instead of the built graph (like `oxigraph serve`)."),
+    Setting("store", "memory", "Where the served store lives: 'memory', or a folder path for an on-disk store."),
+)
+DEFAULTS = {s.name: s.default for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: str
+    build_dir: str
+    host: str
+    port: int
+    workers: int
+    threads: int
+    query_timeout: float
+    max_rows: int
+    max_request_bytes: int
+    service_allowlist: str
+    data: str
+    store: str
+
+    @property
+    def root_path(self) -> Path:
+        return Path(self.root)
+
+    @property
+    def build_path(self) -> Path:
+        return Path(self.build_dir)
+
+    @property
+    def allowed_services(self) -> list[str]:
+        return [s.strip() for s in self.service_allowlist.split(",") if s.strip()]
+
+    @property
+    def data_files(self) -> list[Path]:
+        return [Path(s.strip()) for s in self.data.split(",") if s.strip()]
+
+
+def _coerce(name: str, value: object) -> object:
+    kind = type(DEFAULTS[name])
+    if isinstance(value, kind):
+        return value
+    try:
+        if kind is bool:
+            return str(value).lower() in {"1", "true", "yes", "on"}
+        if kind is list:
+            return [v.strip() for v in str(value).split(",") if v.strip()]
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} expects {kind.__name__}, got {value!r}") from exc
+
+
+def load_settings(overrides: dict | None = None, config_file: str | None = None) -> Settings:
+    """Resolve every setting from defaults, TOML file, environment and ``overrides``.
+
+    Raises ConfigError for an unknown setting name or a value of the wrong type.
+    """
+    values = dict(DEFAULTS)
+    path = config_file or os.environ.get("RAKG_CONFIG")
+    if path:
+        with open(path, "rb") as handle:
+            values.update(_checked(tomllib.load(handle), f"config file {path}"))
+    values.update(
+        {s.name: os.environ[f"RAKG_{s.name.upper()}"] for s in SETTINGS if f"RAKG_{s.name.upper()}" in os.environ}
+    )
+    values.update(_checked(overrides or {}, "overrides"))
+    return Settings(**{f.name: _coerce(f.name, values[f.name]) for f in fields(Settings)})
+
+
+def _checked(values: dict, origin: str) -> dict:
+    unknown = sorted(set(values) - set(DEFAULTS))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) {', '.join(unknown)} in {origin}")
+    return values
