@@ -120,7 +120,8 @@ def fmt(config_file, check, paths) -> None:
     from .rdfio import canonical_turtle, parse_file
 
     root = load_settings(config_file=config_file).root_path
-    targets = list(paths) or sorted(p for d in ("ontology", "data") for p in (root / d).rglob("*.ttl"))
+    folders = [p for p in paths if p.is_dir()] or ([] if paths else [root / "ontology", root / "data"])
+    targets = sorted({p for p in paths if p.is_file()} | {t for d in folders for t in d.rglob("*.ttl")})
     different = []
     for path in targets:
         try:
