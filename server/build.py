@@ -20,11 +20,15 @@ from rdflib.namespace import RDF
 from . import reasoning
 from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
+from .catalog import run_checks
 from .rdfio import canonical_turtle, parse_file
+from .store import GraphStore
 from .validation import Problem, check_quotes, load_shapes, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
 SHAPES_DIR = "ontology/shapes"
+CHECKS_DIR = "queries/checks"
+RULES_DIR = "ontology/rules"
 
 
 @dataclass
@@ -46,7 +50,12 @@ class Sources:
         return self.union("ontology/")
 
     def data(self) -> Graph:
-        return self.union("data/")
+        """Everything but the ontology: data/ files and any extra files."""
+        merged = Graph()
+        for name, graph in self.graphs.items():
+            if not name.startswith("ontology/"):
+                merged += graph
+        return merged
 
     def file_of(self, node) -> str:
         """The source file that describes ``node`` (as a subject), or ''."""
@@ -63,14 +72,18 @@ def source_paths(root: Path) -> list[Path]:
     return sorted(paths)
 
 
-def load_sources(root: Path, tolerate: bool = False) -> Sources:
-    """Parse every source file.
+def load_sources(root: Path, tolerate: bool = False, extra: tuple = ()) -> Sources:
+    """Parse every source file, plus ``extra`` files (e.g. a negative example to check against the graph).
 
     Raises DataError naming the file and line of the first parse error, unless
-    ``tolerate``: then unparseable files are listed in ``skipped``.
+    ``tolerate``: then unparseable repository files are listed in ``skipped``.
     """
     sources = Sources(root)
+    for path in extra:
+        sources.graphs[_relative(path, root)] = parse_file(path)
     for path in source_paths(root):
+        if _relative(path, root) in sources.graphs:
+            continue
         try:
             sources.graphs[path.relative_to(root).as_posix()] = parse_file(path)
         except DataError as error:
@@ -78,6 +91,11 @@ def load_sources(root: Path, tolerate: bool = False) -> Sources:
                 raise
             sources.skipped.append(str(error))
     return sources
+
+
+def _relative(path: Path, root: Path) -> str:
+    path = path.resolve()
+    return path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else str(path)
 
 
 def validate_sources(sources: Sources, strict: bool = False, only: tuple = ()) -> list[Problem]:
@@ -90,8 +108,10 @@ def validate_sources(sources: Sources, strict: bool = False, only: tuple = ()) -
     problems = check_quotes(data, sources.file_of)
     shapes = load_shapes(sources.root / SHAPES_DIR)
     problems += run_shacl(data, shapes, sources.ontology(), sources.file_of)
+    problems += run_checks(GraphStore.from_text((data + sources.ontology()).serialize(format="nt"), "ntriples"),
+                           sources.root / CHECKS_DIR, sources.file_of)
     if only:
-        wanted = {Path(o).as_posix().removeprefix("./") for o in only}
+        wanted = {_relative(Path(o), sources.root) for o in only}
         problems = [p for p in problems if p.file in wanted]
     failing = [p for p in problems if p.severity == "violation" or strict]
     if failing:
@@ -122,7 +142,7 @@ def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
         named += graph
     shapes_graph = dataset.graph(GRAPH["ontology/shapes"])
     shapes_graph += load_shapes(root / SHAPES_DIR)
-    inferred = reasoning.infer(sources.ontology(), sources.data())
+    inferred = reasoning.infer(sources.ontology(), sources.data(), root / RULES_DIR)
     dataset.graph(INFERRED_GRAPH).__iadd__(inferred)
     return _publish(dataset, build_dir, warnings)
 
@@ -161,9 +181,15 @@ def canonical_nquads(dataset: Dataset) -> str:
 
 
 def _n3(term) -> str:
-    if isinstance(term, Literal):
-        return term.n3()
-    return f"<{term}>"
+    """N-Triples form of an IRI or literal (one line, escaped)."""
+    if not isinstance(term, Literal):
+        return f"<{term}>"
+    text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        return f'"{text}"^^<{term.datatype}>'
+    return f'"{text}"'
 
 
 def _counts(dataset: Dataset) -> dict:

@@ -31,15 +31,23 @@ def main() -> None:
 @main.command()
 @config_option
 @strict_option
-@click.option("--only", "only", multiple=True, help="Report problems of these files only (repeatable); other files that fail to parse are skipped with a note.")
-def validate(config_file, strict, only) -> None:
-    """Parse every source file, check quotes and SHACL shapes, and check OWL consistency."""
+@click.option("--only", "only", multiple=True, type=click.Path(exists=True, path_type=Path), hidden=True)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(config_file, strict, only, paths) -> None:
+    """Check quotes, SHACL shapes, the checks of queries/checks and OWL consistency.
+
+    With no PATHS the whole repository is checked.  With PATHS, problems are
+    reported for those files only; files outside the repository (such as the
+    negative examples of tests/shapes/invalid) are checked together with the
+    repository's ontology, entities and sources.
+    """
     from . import build as build_module
     from . import reasoning
 
     settings = load_settings(config_file=config_file)
+    only = tuple(only) + tuple(paths)
     try:
-        sources = build_module.load_sources(settings.root_path, tolerate=bool(only))
+        sources = build_module.load_sources(settings.root_path, tolerate=bool(only), extra=tuple(paths))
         for skipped in sources.skipped:
             click.echo(f"  note: skipped {skipped}", err=True)
         warnings = build_module.validate_sources(sources, strict=strict, only=only)
@@ -96,6 +104,31 @@ def stats(config_file) -> None:
         click.echo(stats_table(settings))
     except RakgError as error:
         _fail(error)
+
+
+@main.command()
+@config_option
+@click.argument("query")
+@click.option("--inferred", is_flag=True, help="Include graph/inferred in the default graph.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--update-expected", is_flag=True, help="Write the result as the named query's expected result (queries/<name>.srj).")
+def query(config_file, query, inferred, fmt, update_expected) -> None:
+    """Run QUERY on the last build: a named query of queries/ (e.g. trade-table), a .rq file, or SPARQL text."""
+    from .catalog import dumps, format_table, open_built_store, resolve_query, results_json
+
+    settings = load_settings(config_file=config_file)
+    try:
+        named, text = resolve_query(settings.root_path / "queries", query)
+        result = results_json(open_built_store(settings).query(text, include_inferred=inferred))
+    except RakgError as error:
+        _fail(error)
+    if update_expected:
+        if named is None:
+            _fail(RakgError("--update-expected needs a named query", where=query))
+        named.expected_path.write_text(dumps(result), encoding="utf-8")
+        click.echo(f"wrote {named.expected_path}")
+        return
+    click.echo(dumps(result) if fmt == "json" else format_table(result))
 
 
 @main.command()

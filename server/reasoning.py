@@ -9,6 +9,8 @@ carries those values as ``xsd:string``; no other triple is changed.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 import tempfile
 from pathlib import Path
@@ -58,7 +60,10 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
         path = Path(tmp) / "merged.nt"
         merged.serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
-        onto = world.get_ontology(path.as_uri()).load()
+        # owlready2 prints a warning for every punned term (rakg:refYear is both a data property and a
+        # qb:DimensionProperty); those are expected, so its chatter is kept out of the console.
+        with contextlib.redirect_stderr(io.StringIO()):
+            onto = world.get_ontology(path.as_uri()).load()
         try:
             with onto:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
@@ -87,6 +92,39 @@ def explain_inconsistency(message: str, world=None) -> str:
     return "".join(parts)
 
 
-def infer(ontology: Graph, data: Graph) -> Graph:
-    """Derived triples for graph/inferred (the rules come with the reasoning issue)."""
-    return Graph()
+def infer(ontology: Graph, data: Graph, rules_dir: Path) -> Graph:
+    """Run the CONSTRUCT rules of ``rules_dir`` to a fixpoint; return only the new triples (for graph/inferred)."""
+    from .catalog import load_catalog
+    from .store import GraphStore
+
+    store = GraphStore.from_text((ontology + data).serialize(format="nt"), "ntriples")
+    rules = load_catalog(rules_dir)
+    inferred = Graph()
+    while True:
+        new = []
+        for rule in rules:
+            for triple in store.query(rule.text):
+                converted = _to_rdflib(triple)
+                if converted not in inferred and converted not in data and converted not in ontology:
+                    new.append(converted)
+        if not new:
+            return inferred
+        for triple in new:
+            inferred.add(triple)
+        store.add_triples(new)
+
+
+def _to_rdflib(triple):
+    from rdflib import BNode, URIRef
+
+    def term(t):
+        kind = type(t).__name__
+        if kind == "NamedNode":
+            return URIRef(t.value)
+        if kind == "BlankNode":
+            return BNode(t.value)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=URIRef(t.datatype.value))
+
+    return term(triple.subject), term(triple.predicate), term(triple.object)

@@ -44,12 +44,12 @@ def _short(graph: Graph, node) -> str:
 
 
 def _shape_name(shapes: Graph, shape) -> str:
-    """Name a shape; a blank property shape is named after its node shape and path."""
+    """Name a shape; a blank property shape is named <Class>-<property> after its node shape and path."""
     if isinstance(shape, BNode):
         parent = next(shapes.subjects(SH.property, shape), None)
         path = shapes.value(shape, SH.path)
         if parent is not None:
-            return f"{_short(shapes, parent)}-{_short(shapes, path).split(':')[-1]}"
+            return f"{_short(shapes, parent).removesuffix('Shape')}-{_short(shapes, path).split(':')[-1]}"
         parent = next(shapes.subjects(SH.sparql, shape), None)
         return _short(shapes, parent) if parent is not None else "(anonymous shape)"
     return _short(shapes, shape)

@@ -1,0 +1,204 @@
+"""The named queries of ``queries/``: loading, running, and their expected results.
+
+Each query is ``queries/<slug>.rq`` with ``#+ key: value`` header lines (title,
+title_zh, description, description_zh, tags, source) and its expected result
+beside it as ``<slug>.srj`` (SPARQL JSON results).  Row order counts only when
+the query has ORDER BY.  ``queries/checks/*-violation.rq`` must return no rows;
+``queries/stats/*.rq`` feed ``rakg stats``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import NotFound, RakgError
+from .settings import Settings
+
+HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
+
+
+@dataclass
+class NamedQuery:
+    slug: str
+    path: Path
+    text: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", self.slug)
+
+    @property
+    def tags(self) -> list[str]:
+        return [t.strip() for t in self.meta.get("tags", "").split(",") if t.strip()]
+
+    @property
+    def ordered(self) -> bool:
+        return re.search(r"\bORDER\s+BY\b", self.text, re.IGNORECASE) is not None
+
+    @property
+    def expected_path(self) -> Path:
+        return self.path.with_suffix(".srj")
+
+
+def read_query(path: Path) -> NamedQuery:
+    """Read one .rq file with its header."""
+    text = path.read_text(encoding="utf-8")
+    meta = {}
+    for line in text.splitlines():
+        match = HEADER.match(line)
+        if match:
+            meta[match.group(1)] = match.group(2).strip()
+        elif line.strip() and not line.startswith("#"):
+            break
+    return NamedQuery(path.stem, path, text, meta)
+
+
+def load_catalog(folder: Path) -> list[NamedQuery]:
+    """The named queries directly in ``folder``, sorted by slug."""
+    return [read_query(p) for p in sorted(folder.glob("*.rq"))]
+
+
+def find(folder: Path, slug: str) -> NamedQuery:
+    """The named query ``slug``; raises NotFound."""
+    path = folder / f"{slug}.rq"
+    if not path.exists():
+        raise NotFound(f"no named query {slug!r}", where=str(folder))
+    return read_query(path)
+
+
+def resolve_query(folder: Path, query: str):
+    """(named query or None, SPARQL text) for a slug of ``folder``, a .rq path, or SPARQL text."""
+    if re.fullmatch(r"[a-z0-9-]+", query):
+        named = find(folder, query)
+        return named, named.text
+    path = Path(query)
+    if path.suffix == ".rq" and path.exists():
+        named = read_query(path)
+        return named, named.text
+    return None, query
+
+
+def format_table(result: dict) -> str:
+    """A plain-text table of a SPARQL JSON result (IRIs shortened with the project prefixes)."""
+    from .namespaces import PREFIXES
+
+    if "boolean" in result:
+        return "true" if result["boolean"] else "false"
+
+    def short(cell: dict | None) -> str:
+        if cell is None:
+            return ""
+        value = cell["value"]
+        if cell["type"] == "uri":
+            for prefix, namespace in PREFIXES.items():
+                if value.startswith(str(namespace)) and len(value) > len(str(namespace)):
+                    return f"{prefix}:{value[len(str(namespace)):]}"
+        return value
+
+    names = result["head"]["vars"]
+    rows = [[short(r.get(n)) for n in names] for r in result["results"]["bindings"]]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    lines = [" | ".join(n.ljust(w) for n, w in zip(names, widths)), "-+-".join("-" * w for w in widths)]
+    lines += [" | ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def results_json(solutions) -> dict:
+    """SPARQL 1.1 JSON results of a pyoxigraph SELECT or ASK result."""
+    if isinstance(solutions, bool) or type(solutions).__name__ == "QueryBoolean":
+        return {"head": {}, "boolean": bool(solutions)}
+    variables = [v.value for v in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in variables:
+            term = solution[name]
+            if term is not None:
+                row[name] = term_json(term)
+        rows.append(row)
+    return {"head": {"vars": variables}, "results": {"bindings": rows}}
+
+
+def term_json(term) -> dict:
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return {"type": "uri", "value": term.value}
+    if kind == "BlankNode":
+        return {"type": "bnode", "value": term.value}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def same_results(expected: dict, actual: dict, ordered: bool) -> bool:
+    """Compare two SPARQL JSON results; rows as a multiset unless ``ordered``. Blank node labels are ignored."""
+    if "boolean" in expected or "boolean" in actual:
+        return expected.get("boolean") == actual.get("boolean")
+    if expected["head"]["vars"] != actual["head"]["vars"]:
+        return False
+
+    def rows(result):
+        out = [json.dumps({k: (v if v["type"] != "bnode" else {"type": "bnode"}) for k, v in sorted(r.items())}, ensure_ascii=False, sort_keys=True) for r in result["results"]["bindings"]]
+        return out if ordered else sorted(out)
+
+    return rows(expected) == rows(actual)
+
+
+def dumps(result: dict) -> str:
+    """The canonical text of an expected-result file."""
+    return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def open_built_store(settings: Settings):
+    """The last good build as a store; raises RakgError when there is none."""
+    from .build import current_build
+    from .store import load
+
+    current = current_build(settings.build_path)
+    if current is None:
+        raise RakgError("no build found: run `rakg build` first", where=str(settings.build_path))
+    return load([current / "graph.nq"])
+
+
+def run_checks(store, folder: Path, file_of=lambda node: "") -> list:
+    """Run every ``*-violation.rq`` of ``folder``; each row becomes a violation naming the check."""
+    from .validation import Problem
+
+    problems = []
+    for query in load_catalog(folder):
+        if not query.slug.endswith("-violation"):
+            continue
+        result = results_json(store.query(query.text))
+        for row in result["results"]["bindings"]:
+            values = [row[v]["value"] for v in result["head"]["vars"] if v in row]
+            focus = values[0] if values else ""
+            problems.append(
+                Problem(focus=focus, path="", shape=f"queries/checks/{query.slug}.rq", message=f"{query.title}: {' | '.join(values)}",
+                        severity="violation", file=file_of(focus))
+            )
+    return problems
+
+
+def stats_table(settings: Settings) -> str:
+    """The `rakg stats` report: for each query in queries/stats, one line per row: count, then what."""
+    from .namespaces import PREFIXES
+
+    store = open_built_store(settings)
+    lines = []
+    for query in load_catalog(settings.root_path / "queries" / "stats"):
+        lines.append(f"{query.title}:")
+        result = results_json(store.query(query.text))
+        for row in result["results"]["bindings"]:
+            count, what = (row[v]["value"] for v in result["head"]["vars"])
+            for prefix, namespace in PREFIXES.items():
+                what = what.replace(str(namespace), f"{prefix}:") if what.startswith(str(namespace)) else what
+            lines.append(f"  {int(count):>6}  {what}")
+    return "\n".join(lines)

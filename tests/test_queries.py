@@ -1,0 +1,38 @@
+"""Every named query of queries/ returns its expected result (queries/<slug>.srj) on the built graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from server.catalog import load_catalog, results_json, same_results
+
+QUERIES = Path(__file__).resolve().parent.parent / "queries"
+CATALOG = load_catalog(QUERIES)
+
+
+def test_the_catalog_has_at_least_25_documented_queries():
+    assert len(CATALOG) >= 25
+    for query in CATALOG:
+        for key in ("title", "title_zh", "description", "description_zh", "tags"):
+            assert query.meta.get(key), f"{query.slug}.rq lacks a '#+ {key}:' header"
+
+
+@pytest.mark.parametrize("query", CATALOG, ids=lambda q: q.slug)
+def test_named_query_returns_its_expected_result(query, store):
+    assert query.expected_path.exists(), f"no expected result: run `rakg query {query.slug} --update-expected` and review it"
+    expected = json.loads(query.expected_path.read_text(encoding="utf-8"))
+    actual = results_json(store.query(query.text))
+    assert "boolean" in actual or actual["results"]["bindings"], f"{query.slug} returns no rows"
+    assert same_results(expected, actual, query.ordered), (
+        f"{query.slug} differs from {query.expected_path.name}; if the change is right, run "
+        f"`rakg build && rakg query {query.slug} --update-expected` and review the diff"
+    )
+
+
+@pytest.mark.parametrize("check", load_catalog(QUERIES / "checks"), ids=lambda q: q.slug)
+def test_violation_checks_find_nothing(check, store):
+    assert check.slug.endswith("-violation")
+    assert results_json(store.query(check.text))["results"]["bindings"] == []
