@@ -22,6 +22,10 @@ class RakgError(Exception):
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
+    def __reduce__(self):
+        # Errors cross process boundaries (query workers); keep message and where.
+        return (self.__class__, (self.message, self.where))
+
 
 class DataError(RakgError):
     """A source file cannot be read or parsed."""
@@ -37,6 +41,9 @@ class ValidationFailed(RakgError):
     def __init__(self, message: str, problems: list | None = None, where: str | None = None):
         super().__init__(message, where)
         self.problems = problems or []
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.problems, self.where))
 
 
 class QueryError(RakgError):
@@ -87,3 +94,62 @@ def error_body(error: RakgError) -> dict:
         "message": error.message,
         "where": error.where,
     }
+
+
+READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def error_response(error: RakgError):
+    """The one error shape: JSON, or plain text when the client prefers text."""
+    from flask import jsonify, make_response, request
+
+    body = error_body(error)
+    best = request.accept_mimetypes.best_match(["application/json", "text/plain"], default="application/json")
+    if best == "text/plain" and request.accept_mimetypes["text/plain"] > request.accept_mimetypes["application/json"]:
+        text = f"{body['status']} {body['error']}: {body['message']}" + (f" ({body['where']})" if body["where"] else "")
+        response = make_response(text + "\n", error.status)
+        response.mimetype = "text/plain"
+        return response
+    return make_response(jsonify(body), error.status)
+
+
+def register_error_handlers(app) -> None:
+    """Map RakgError, Flask's HTTP errors and unexpected exceptions onto the error shape; add CORS and security headers."""
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    @app.errorhandler(RakgError)
+    def _rakg(error: RakgError):
+        return error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        mapped = RakgError(error.description or error.name)
+        mapped.status = error.code or 500
+        if error.code == 413:
+            mapped.message = f"the request is larger than the {app.config['MAX_CONTENT_LENGTH']} byte limit (setting max_request_bytes)"
+        if error.code == 405:
+            mapped.message = f"method {request.method} is not allowed on {request.path}"
+        return error_response(mapped)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(RakgError(f"internal error ({type(error).__name__}); the server log has the details"))
+
+    @app.after_request
+    def _headers(response):
+        if request.path.startswith(READ_ONLY_ROUTES):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
+            response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, X-Result-Truncated, ETag"
+        if response.mimetype == "text/html":
+            response.headers.update(SECURITY_HEADERS)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

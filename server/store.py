@@ -12,7 +12,13 @@ asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
@@ -32,6 +38,7 @@ FORMATS = {
 }
 TEXT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
 QUERY_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class GraphStore:
@@ -91,8 +98,129 @@ class GraphStore:
     def dump(self, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
         return self._store.dump(format=fmt)
 
+    def dump_format(self, key: str) -> bytes:
+        """The whole store as bytes in a format of protocol.MEDIA_TYPES; graph-only formats merge the named graphs."""
+        if key in ("nquads", "trig"):
+            return self._store.dump(format=GRAPH_FORMATS[key])
+        triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._store)
+        return ox.serialize(triples, format=GRAPH_FORMATS[key], prefixes=QUERY_PREFIXES if key == "turtle" else None)
+
     def __len__(self) -> int:
         return len(self._store)
+
+
+@dataclass
+class Answer:
+    """A serialized query result."""
+
+    body: bytes
+    format: str
+    rows: int
+    truncated: bool
+
+
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+}
+
+
+def serialize(result, fmt: str, max_rows: int) -> Answer:
+    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows``."""
+    if isinstance(result, ox.QueryBoolean):
+        return Answer(_boolean(bool(result), fmt), fmt, 1, False)
+    if isinstance(result, ox.QueryTriples):
+        triples = list(itertools.islice(result, max_rows + 1))
+        truncated = len(triples) > max_rows
+        triples = triples[:max_rows]
+        if fmt in ("nquads", "trig"):
+            triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        prefixes = QUERY_PREFIXES if fmt in ("turtle", "trig") else None
+        return Answer(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes), fmt, len(triples), truncated)
+    variables = [v.value for v in result.variables]
+    rows = list(itertools.islice(result, max_rows + 1))
+    truncated = len(rows) > max_rows
+    rows = rows[:max_rows]
+    writer = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt]
+    return Answer(writer(variables, rows, truncated), fmt, len(rows), truncated)
+
+
+def _json_term(term) -> dict:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Triple):
+        return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)}}
+    out = {"type": "literal", "value": term.value}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype.value != XSD_STRING:
+        out["datatype"] = term.datatype.value
+    return out
+
+
+def _json(variables, rows, truncated) -> bytes:
+    bindings = [{name: _json_term(row[name]) for name in variables if row[name] is not None} for row in rows]
+    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    if truncated:
+        document["truncated"] = True
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _xml_term(term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if term.language:
+        return f'<literal xml:lang="{escape(term.language)}">{escape(term.value)}</literal>'
+    if term.datatype.value != XSD_STRING:
+        return f'<literal datatype="{escape(term.datatype.value)}">{escape(term.value)}</literal>'
+    return f"<literal>{escape(term.value)}</literal>"
+
+
+def _xml(variables, rows, truncated) -> bytes:
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out += [f'<variable name="{escape(v)}"/>' for v in variables]
+    if truncated:
+        out.append('<link href="urn:rakg:truncated"/>')
+    out += ["</head>", "<results>"]
+    for row in rows:
+        out.append("<result>")
+        out += [f'<binding name="{escape(v)}">{_xml_term(row[v])}</binding>' for v in variables if row[v] is not None]
+        out.append("</result>")
+    out += ["</results>", "</sparql>"]
+    return "\n".join(out).encode("utf-8")
+
+
+def _csv(variables, rows, truncated) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        writer.writerow(["" if row[v] is None else (row[v].value if not isinstance(row[v], ox.BlankNode) else f"_:{row[v].value}") for v in variables])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _tsv(variables, rows, truncated) -> bytes:
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    for row in rows:
+        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "xml":
+        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+                f"<boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
+    if fmt in ("csv", "tsv"):
+        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
+    return json.dumps({"head": {}, "boolean": value}).encode()
 
 
 def _term(term):
@@ -116,6 +244,13 @@ def _position(message: str) -> str | None:
 
     match = re.search(r"(\d+):(\d+)", message)
     return f"line {match.group(1)}, column {match.group(2)}" if match else None
+
+
+def open_store(spec) -> GraphStore:
+    """Open the store an executor.StoreSpec describes: an on-disk store read-only, or files loaded into memory."""
+    if spec.directory:
+        return GraphStore(ox.Store.read_only(spec.directory))
+    return load([Path(f) for f in spec.files])
 
 
 def load(paths: list[Path], directory: Path | None = None) -> GraphStore:

@@ -1,0 +1,128 @@
+"""The SPARQL and JSON routes: /sparql, /update, the service and VoID descriptions, downloads, the query gallery and label search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
+
+from . import protocol
+from .errors import Forbidden, MethodNotAllowed, NotAcceptable, PayloadTooLarge, QueryError, UnsupportedMediaType
+from .executor import Job
+
+api = Blueprint("api", __name__)
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _service():
+    return current_app.extensions["rakg"]
+
+
+def _wants_html() -> bool:
+    best = request.accept_mimetypes.best_match(list(HTML_TYPES) + [protocol.MEDIA_TYPES["turtle"][0]])
+    return best in HTML_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/turtle"]
+
+
+def _flag(name: str) -> bool:
+    return request.values.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+def _query_text() -> str | None:
+    """The query of a GET, form POST or direct POST, after the Protocol's rules; raises 415/403/413."""
+    limit = _service().settings.max_request_bytes
+    if request.method == "GET":
+        if len(request.query_string) > limit:
+            raise PayloadTooLarge(f"the query string has {len(request.query_string)} bytes; the limit is {limit} (setting max_request_bytes)")
+        if "update" in request.args:
+            raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
+        return request.args.get("query")
+    mimetype = request.mimetype
+    if mimetype == UPDATE_TYPE:
+        raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
+    if mimetype == QUERY_TYPE:
+        body = request.get_data(cache=False)
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise QueryError(f"the request body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
+    if mimetype in (FORM_TYPE, "multipart/form-data"):
+        if "update" in request.form:
+            raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
+        return request.form.get("query")
+    raise UnsupportedMediaType(
+        f"unsupported Content-Type {request.mimetype or '(none)'!r}: POST a query as {FORM_TYPE} (query=...) or {QUERY_TYPE}"
+    )
+
+
+@api.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql():
+    if request.method == "OPTIONS":
+        return Response(status=204)
+    query = _query_text()
+    if query is None:
+        if request.method == "GET" and _wants_html():
+            return redirect("/")
+        if request.method == "GET":
+            return _service().description_response("service", request.headers.get("Accept"), request.args.get("format"))
+        raise QueryError("no query: send query=... (form or URL) or a body of type application/sparql-query")
+    if not query.strip():
+        raise QueryError("the query is empty")
+    service = _service()
+    protocol.refuse_update(query)
+    protocol.check_services(query, service.settings.allowed_services, service.prefixes)
+    job = Job(
+        query=query,
+        fmt_accept=request.headers.get("Accept"),
+        fmt_param=request.values.get("format"),
+        max_rows=service.settings.max_rows,
+        include_inferred=_flag("inferred"),
+        default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
+        named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
+    )
+    answer = service.pool.run(job)
+    response = Response(answer.body, content_type=protocol.content_type(answer.format))
+    response.headers["X-Result-Rows"] = str(answer.rows)
+    if answer.truncated:
+        response.headers["X-Result-Truncated"] = f"true; limit={service.settings.max_rows}"
+    return response
+
+
+@api.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def update():
+    raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused")
+
+
+@api.route("/.well-known/void")
+def void():
+    return _service().description_response("void", request.headers.get("Accept"), request.args.get("format"))
+
+
+@api.route("/data/<name>")
+def download(name: str):
+    formats = {"graph.nq": "nquads", "graph.trig": "trig", "graph.ttl": "turtle", "graph.jsonld": "jsonld"}
+    if name not in formats:
+        raise NotAcceptable(f"no download {name!r}; available: {', '.join(formats)}")
+    return _service().download_response(formats[name])
+
+
+@api.route("/api/queries")
+def queries():
+    return jsonify([
+        {"slug": q.slug, "query": q.text, **{k: q.meta.get(k, "") for k in ("title", "title_zh", "description", "description_zh", "source")}, "tags": q.tags}
+        for q in _service().catalog
+    ])
+
+
+@api.route("/api/search")
+def search():
+    term = request.args.get("q", "")
+    if not term.strip():
+        raise QueryError("give a search text: /api/search?q=東協")
+    return jsonify(_service().labels.search(term, limit=min(int(request.args.get("limit", "20") or 20), 100)))
+
+
+@api.route("/sparql/<path:rest>", methods=["GET", "POST"])
+def no_such_sparql_route(rest: str):
+    raise MethodNotAllowed(f"no route /sparql/{rest}: the endpoint is /sparql")

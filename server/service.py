@@ -1,0 +1,186 @@
+"""The running service's state: settings, query pool, in-process store, catalog, label index, and the service/VoID descriptions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Response
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+
+from . import protocol
+from .catalog import load_catalog, results_json
+from .errors import NotAcceptable, RakgError
+from .executor import QueryPool, StoreSpec
+from .namespaces import BASE, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
+from .rdfio import canonical_turtle
+from .settings import Settings
+from .store import GraphStore, open_store
+
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+
+def fold(text: str) -> str:
+    """Fold text for label search: NFC (compatibility ideographs become unified), case and blanks ignored.
+
+    >>> fold("東 協") == fold("東協") and fold("ASEAN") == fold("asean")
+    True
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+
+
+@dataclass
+class LabelIndex:
+    """Every rdfs:label and skos:altLabel, folded, for search in any language and any character form."""
+
+    entries: list[tuple[str, str, str, str]] = field(default_factory=list)  # (folded, iri, label, lang)
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # iri -> {lang: label}
+
+    @classmethod
+    def from_store(cls, store: GraphStore, query_text: str) -> LabelIndex:
+        index = cls()
+        for row in results_json(store.query(query_text))["results"]["bindings"]:
+            iri, label, lang = row["entity"]["value"], row["label"]["value"], row["label"].get("xml:lang", "")
+            index.entries.append((fold(label), iri, label, lang))
+            if row["preferred"]["value"] == "true":
+                index.names.setdefault(iri, {})[lang] = label
+        return index
+
+    def search(self, text: str, limit: int = 20) -> list[dict]:
+        """Entities whose label contains ``text``; exact matches first, then prefix matches, then the rest."""
+        needle = fold(text)
+        ranked = {}
+        for folded, iri, label, lang in self.entries:
+            if needle in folded:
+                rank = 0 if folded == needle else 1 if folded.startswith(needle) else 2
+                if iri not in ranked or rank < ranked[iri][0]:
+                    ranked[iri] = (rank, label, lang)
+        hits = sorted(ranked.items(), key=lambda item: (item[1][0], len(item[1][1]), item[0]))[:limit]
+        return [{"iri": iri, "matched": label, "lang": lang, "labels": self.names.get(iri, {})} for iri, (_, label, lang) in hits]
+
+
+class Service:
+    """Everything a request needs, made once by create_app."""
+
+    def __init__(self, settings: Settings, files: list[Path], build_dir: Path | None):
+        self.settings = settings
+        self.files = files
+        self.build_dir = build_dir
+        spec = StoreSpec(files=tuple(str(f) for f in files), directory=None if settings.store == "memory" else settings.store)
+        self.store = open_store(spec)
+        self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout)
+        queries = settings.root_path / "queries"
+        self.catalog = load_catalog(queries)
+        self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))
+        self.prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+        self.descriptions = {"service": self._service_description(), "void": self._void(queries / "service")}
+
+    def close(self) -> None:
+        self.pool.close()
+
+    # --- descriptions ---------------------------------------------------------
+
+    def _service_description(self) -> Graph:
+        g = Graph()
+        bind_all(g)
+        service, dataset, default = URIRef(BASE + "sparql"), BNode("dataset"), BNode("default")
+        g.add((service, RDF.type, SD.Service))
+        g.add((service, SD.endpoint, service))
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+        for key in protocol.MEDIA_TYPES:
+            g.add((service, SD.resultFormat, URIRef(_format_iri(key))))
+        g.add((service, SD.defaultDataset, dataset))
+        g.add((dataset, RDF.type, SD.Dataset))
+        g.add((dataset, SD.defaultGraph, default))
+        g.add((default, RDF.type, SD.Graph))
+        g.add((default, RDFS.comment, Literal(
+            "The default graph is the union of the asserted named graphs (ontology, chapter facts, entities, sources, "
+            "background, Wikidata links); graph/inferred is added with the request parameter inferred=true.", lang="en")))
+        g.add((service, RDFS.comment, Literal(
+            f"Read-only. Limits: {self.settings.query_timeout:g} s per query (503 beyond), {self.settings.max_rows} result rows "
+            f"(cut beyond, with header X-Result-Truncated), {self.settings.max_request_bytes} request bytes (413 beyond). "
+            "SERVICE only to: " + (", ".join(self.settings.allowed_services) or "no endpoint") + ".", lang="en")))
+        for graph in self.store.asserted_graphs() + [INFERRED_GRAPH]:
+            named = BNode()
+            g.add((dataset, SD.namedGraph, named))
+            g.add((named, SD.name, URIRef(str(graph.value) if hasattr(graph, "value") else str(graph))))
+        return g
+
+    def _void(self, folder: Path) -> Graph:
+        g = Graph()
+        bind_all(g)
+        dataset = URIRef(BASE + "dataset")
+        g.add((dataset, RDF.type, VOID.Dataset))
+        g.add((dataset, RDFS.label, Literal("Russia–ASEAN Knowledge Graph", lang="en")))
+        g.add((dataset, RDFS.label, Literal("俄羅斯與東協關係知識圖譜", lang="zh-Hant")))
+        g.add((dataset, DCTERMS.license, LICENSE))
+        g.add((dataset, DCTERMS.source, URIRef(BASE + "source/chapter4")))
+        g.add((dataset, VOID.sparqlEndpoint, URIRef(BASE + "sparql")))
+        g.add((dataset, VOID.uriSpace, Literal(BASE + "id/")))
+        for name in ("graph.nq", "graph.ttl", "graph.jsonld"):
+            g.add((dataset, VOID.dataDump, URIRef(BASE + "data/" + name)))
+        counts = results_json(self.store.query((folder / "void-counts.rq").read_text(encoding="utf-8")))
+        for row in counts["results"]["bindings"]:
+            g.add((dataset, VOID[row["property"]["value"]], Literal(int(row["count"]["value"]), datatype=XSD.integer)))
+        graphs = results_json(self.store.query((folder / "graph-sizes.rq").read_text(encoding="utf-8")))
+        for row in graphs["results"]["bindings"]:
+            subset = URIRef(row["graph"]["value"])
+            g.add((dataset, VOID.subset, subset))
+            g.add((subset, RDF.type, VOID.Dataset))
+            g.add((subset, VOID.triples, Literal(int(row["triples"]["value"]), datatype=XSD.integer)))
+        links = results_json(self.store.query((folder / "wikidata-links.rq").read_text(encoding="utf-8")))["results"]["bindings"]
+        if links:
+            linkset = URIRef(BASE + "dataset/wikidata-links")
+            g.add((dataset, VOID.subset, linkset))
+            g.add((linkset, RDF.type, VOID.Linkset))
+            g.add((linkset, VOID.linkPredicate, URIRef("http://www.w3.org/2004/02/skos/core#exactMatch")))
+            g.add((linkset, VOID.target, URIRef("http://www.wikidata.org/")))
+            g.add((linkset, VOID.triples, Literal(int(links[0]["count"]["value"]), datatype=XSD.integer)))
+        return g
+
+    def description_response(self, name: str, accept: str | None, fmt: str | None) -> Response:
+        """The service description or VoID in the negotiated RDF format (Turtle by default)."""
+        key = protocol.negotiate("construct", accept, fmt)
+        graph = self.descriptions[name]
+        body = canonical_turtle(graph) if key == "turtle" else graph.serialize(format=_RDFLIB_FORMAT[key])
+        return Response(body, content_type=protocol.content_type(key))
+
+    def download_response(self, key: str) -> Response:
+        """The whole dataset in a format that keeps the named graphs (N-Quads, TriG) or merged (Turtle, JSON-LD)."""
+        if self.build_dir is not None and key == "nquads":
+            return Response((self.build_dir / "graph.nq").read_bytes(), content_type=protocol.content_type(key))
+        if self.build_dir is not None and key == "turtle":
+            return Response((self.build_dir / "graph.ttl").read_bytes(), content_type=protocol.content_type(key))
+        formats = {"nquads": "nquads", "trig": "trig", "turtle": "turtle", "jsonld": "jsonld"}
+        if key not in formats:
+            raise NotAcceptable(f"no download in format {key}")
+        try:
+            return Response(self.store.dump_format(key), content_type=protocol.content_type(key))
+        except ValueError as exc:
+            raise RakgError(f"cannot produce the download: {exc}") from exc
+
+
+_RDFLIB_FORMAT = {"ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld", "nquads": "nquads", "trig": "trig", "turtle": "turtle"}
+
+
+def _format_iri(key: str) -> str:
+    return {
+        "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",
+        "xml": "http://www.w3.org/ns/formats/SPARQL_Results_XML",
+        "csv": "http://www.w3.org/ns/formats/SPARQL_Results_CSV",
+        "tsv": "http://www.w3.org/ns/formats/SPARQL_Results_TSV",
+        "turtle": "http://www.w3.org/ns/formats/Turtle",
+        "ntriples": "http://www.w3.org/ns/formats/N-Triples",
+        "rdfxml": "http://www.w3.org/ns/formats/RDF_XML",
+        "jsonld": "http://www.w3.org/ns/formats/JSON-LD",
+        "nquads": "http://www.w3.org/ns/formats/N-Quads",
+        "trig": "http://www.w3.org/ns/formats/TriG",
+    }[key]
+
+
+def graph_iri_for_file(path: Path) -> URIRef:
+    """Named graph of a served file that carries no graph of its own."""
+    return GRAPH["served/" + path.name]
