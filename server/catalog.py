@@ -169,12 +169,13 @@ def open_built_store(settings: Settings):
 
 
 def run_checks(store, folder: Path, file_of=lambda node: "") -> list:
-    """Run every ``*-violation.rq`` of ``folder``; each row becomes a violation naming the check."""
+    """Run every ``*-violation.rq`` and ``*-warning.rq`` of ``folder``; each row becomes a problem naming the check."""
     from .validation import Problem
 
     problems = []
     for query in load_catalog(folder):
-        if not query.slug.endswith("-violation"):
+        severity = query.slug.rsplit("-", 1)[-1]
+        if severity not in ("violation", "warning"):
             continue
         result = results_json(store.query(query.text))
         for row in result["results"]["bindings"]:
@@ -182,7 +183,7 @@ def run_checks(store, folder: Path, file_of=lambda node: "") -> list:
             focus = values[0] if values else ""
             problems.append(
                 Problem(focus=focus, path="", shape=f"queries/checks/{query.slug}.rq", message=f"{query.title}: {' | '.join(values)}",
-                        severity="violation", file=file_of(focus))
+                        severity=severity, file=file_of(focus))
             )
     return problems
 

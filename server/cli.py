@@ -10,6 +10,20 @@ import click
 from .errors import RakgError, ValidationFailed
 from .settings import load_settings
 
+def setting_options(*names):
+    """Click options for settings, named and documented from settings.SETTINGS (one definition each)."""
+    from .settings import SETTINGS
+
+    def decorate(function):
+        for setting in reversed([s for s in SETTINGS if s.name in names]):
+            option_type = type(setting.default) if setting.default != "" else str
+            function = click.option(f"--{setting.name.replace('_', '-')}", setting.name, type=option_type, default=None,
+                                    help=f"{setting.help} [default: {setting.default!r}]")(function)
+        return function
+
+    return decorate
+
+
 config_option = click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="TOML settings file.")
 strict_option = click.option("--strict", is_flag=True, help="Fail on warnings too (CI uses this).")
 
@@ -102,6 +116,23 @@ def stats(config_file) -> None:
     settings = load_settings(config_file=config_file)
     try:
         click.echo(stats_table(settings))
+    except RakgError as error:
+        _fail(error)
+
+
+@main.command()
+@config_option
+@setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "store")
+@click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
+def serve(config_file, data, **options) -> None:
+    """Serve the SPARQL endpoint, linked-data pages and web UI with gunicorn (builds the graph first if needed)."""
+    from .serve import run
+
+    overrides = {k: v for k, v in options.items() if v is not None}
+    if data:
+        overrides["data"] = ",".join(str(Path(d).resolve()) for d in data)
+    try:
+        run(load_settings(overrides, config_file=config_file), overrides, echo=click.echo)
     except RakgError as error:
         _fail(error)
 

@@ -165,7 +165,7 @@ def negotiate(form: str, accept: str | None, fmt: str | None) -> str:
         key = ALIASES.get(fmt.lower(), fmt.lower())
         if key in candidates:
             return key
-        raise NotAcceptable(f"format {fmt!r} cannot express {"an" if form == "ask" else "a"} {form.upper()} result; use one of {', '.join(candidates)}")
+        raise NotAcceptable(f"format {fmt!r} cannot express {'an' if form == 'ask' else 'a'} {form.upper()} result; use one of {', '.join(candidates)}")
     for media_range in parse_accept(accept):
         if media_range.type in ("*/*", "application/*", "text/*"):
             prefix = media_range.type.split("/")[0]
@@ -177,7 +177,7 @@ def negotiate(form: str, accept: str | None, fmt: str | None) -> str:
         if key in candidates:
             return key
     offered = ", ".join(MEDIA_TYPES[k][0] for k in candidates)
-    raise NotAcceptable(f"cannot produce {accept!r} for {"an" if form == "ask" else "a"} {form.upper()} query; available: {offered}")
+    raise NotAcceptable(f"cannot produce {accept!r} for {'an' if form == 'ask' else 'a'} {form.upper()} query; available: {offered}")
 
 
 def content_type(key: str) -> str:

@@ -63,12 +63,16 @@ class GraphStore:
             graphs.append(self.inferred)
         return graphs
 
-    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=()):
+    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None):
         """Run a SPARQL query; the project prefixes are predeclared.
 
+        ``bindings`` maps variable names to IRIs substituted before evaluation
+        (e.g. ``{"entity": "https://w3id.org/rakg/id/state/russia"}``).
         Raises QueryError (with line and column where the parser gives them) for a syntax error.
         """
         options = {"prefixes": QUERY_PREFIXES}
+        if bindings:
+            options["substitutions"] = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
         if default_graph_uris:
             options["default_graph"] = [ox.NamedNode(u) for u in default_graph_uris]
         else:

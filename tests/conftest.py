@@ -21,9 +21,9 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The repository built into a temporary build folder (strict: warnings fail too)."""
+    """The repository built into a temporary build folder (warnings are checked by test_validation)."""
     build_dir = tmp_path_factory.mktemp("build")
-    result = build(ROOT, build_dir, strict=True)
+    result = build(ROOT, build_dir)
     return result, build_dir
 
 
@@ -47,3 +47,58 @@ def sources():
 def runner(settings, monkeypatch):
     monkeypatch.setenv("RAKG_BUILD_DIR", settings.build_dir)
     return CliRunner()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(settings, *args: str, env: dict | None = None):
+    """Start `rakg serve` (gunicorn, production settings) on a free loopback port; return (process, base URL)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = _free_port()
+    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "2", *args]
+    environment = {**os.environ, "RAKG_BUILD_DIR": settings.build_dir, **(env or {})}
+    import tempfile
+
+    log = tempfile.NamedTemporaryFile(prefix="rakg-serve-", suffix=".log", delete=False)
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log.name
+    log.close()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {Path(process.log_path).read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(base + "/sparql?query=ASK%7B%7D", timeout=2):
+                return process, base
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("server did not start within 120 s")
+
+
+def stop_server(process) -> None:
+    process.terminate()
+    try:
+        process.wait(20)
+    except Exception:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """`rakg serve` on 127.0.0.1 over the session's build; yields the base URL."""
+    process, base = start_server(settings)
+    yield base
+    stop_server(process)
