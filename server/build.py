@@ -21,7 +21,7 @@ from . import reasoning
 from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
-from .rdfio import canonical_turtle, parse_file
+from .rdfio import canonical_turtle, parse_file, skolem_id
 from .store import GraphStore
 from .validation import Problem, check_quotes, load_shapes, run_shacl
 
@@ -147,20 +147,6 @@ def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
     return _publish(dataset, build_dir, warnings)
 
 
-def _skolem_id(graph: Graph, node: BNode, seen: frozenset = frozenset()) -> str:
-    """A content-derived identifier for a blank node, so identical inputs give identical dumps."""
-    if node in seen:
-        return "cycle"
-    parts = []
-    for p, o in sorted(graph.predicate_objects(node)):
-        obj = _skolem_id(graph, o, seen | {node}) if isinstance(o, BNode) else o.n3()
-        parts.append(f"{p.n3()} {obj}")
-    for s, p in sorted(graph.subject_predicates(node)):
-        if not isinstance(s, BNode):
-            parts.append(f"^{p.n3()} {s.n3()}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
 def canonical_nquads(dataset: Dataset) -> str:
     """Sorted N-Quads with content-derived blank node labels."""
     lines = set()
@@ -171,7 +157,7 @@ def canonical_nquads(dataset: Dataset) -> str:
             for term in triple:
                 if isinstance(term, BNode):
                     if term not in labels:
-                        labels[term] = "_:b" + _skolem_id(context, term)
+                        labels[term] = "_:b" + skolem_id(context, term)
                     terms.append(labels[term])
                 else:
                     terms.append(_n3(term))

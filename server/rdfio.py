@@ -11,10 +11,11 @@ reformatted file differs from the committed one only if its triples differ.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import BNode, Graph
 
 from .errors import DataError
 from .namespaces import bind_all
@@ -32,12 +33,46 @@ RDF_FORMATS = {
 }
 
 
+def _content_hash(graph: Graph, node: BNode, seen: frozenset) -> str:
+    parts = []
+    for p, o in sorted(graph.predicate_objects(node)):
+        obj = _content_hash(graph, o, seen | {node}) if isinstance(o, BNode) and o not in seen else o.n3()
+        parts.append(f"{p.n3()} {obj}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def skolem_id(graph: Graph, node: BNode, seen: frozenset = frozenset()) -> str:
+    """A blank node identifier derived from the node's content and its first incoming edge, so identical
+    inputs give identical output and identical sub-structures under different parents stay distinct."""
+    incoming = []
+    for subject, predicate in graph.subject_predicates(node):
+        if isinstance(subject, BNode):
+            parent = "cycle" if subject in seen else skolem_id(graph, subject, seen | {node})
+        else:
+            parent = subject.n3()
+        incoming.append(f"{parent} {predicate.n3()}")
+    key = (min(incoming) if incoming else "") + "|" + _content_hash(graph, node, frozenset({node}))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
 def canonical_turtle(graph: Graph) -> str:
-    """Serialise a graph as sorted, prefixed Turtle (rdflib's longturtle), the project's one format."""
+    """Serialise a graph as sorted, prefixed Turtle (rdflib's longturtle), the project's one format.
+
+    Blank nodes are relabelled from their content first, so their order is stable.
+    """
     out = Graph()
     bind_all(out)
-    for triple in graph:
-        out.add(triple)
+    labels = {}
+
+    def relabel(term):
+        if isinstance(term, BNode):
+            if term not in labels:
+                labels[term] = BNode("b" + skolem_id(graph, term))
+            return labels[term]
+        return term
+
+    for s, p, o in graph:
+        out.add((relabel(s), p, relabel(o)))
     text = out.serialize(format="longturtle")
     used = {m for m in re.findall(r"(?<![\w<\"])([A-Za-z][\w-]*):", text.split("\n\n", 1)[-1])}
     lines = [
