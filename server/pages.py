@@ -2,6 +2,169 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from .describe import BASE, Describer, html_lang
+from .errors import NotAcceptable, NotFound, QueryError
+from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, ontology_context, rdf_response, source_context
+from .namespaces import ENTITY_KINDS, FACT_KINDS, PREFIXES
 
 pages = Blueprint("pages", __name__)
+
+ONTOLOGY_IRI = BASE + "ontology"
+MAX_LABEL_IRIS = 2000
+CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
+NEGOTIATED = ("/id/", "/source/", "/ontology")
+
+
+def _service():
+    return current_app.extensions["rakg"]
+
+
+def _describer() -> Describer:
+    return Describer(_service())
+
+
+@pages.app_template_filter("text_lang")
+def text_lang(text: str) -> str:
+    """'zh-Hant' for text with Chinese characters, else 'en' (for lang attributes of quoted text)."""
+    return "zh-Hant" if CJK.search(text or "") else "en"
+
+
+@pages.app_template_filter("html_lang")
+def _html_lang(tag: str) -> str:
+    return html_lang(tag or "")
+
+
+@pages.after_request
+def _vary(response: Response) -> Response:
+    if request.path.startswith(NEGOTIATED):
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+# --- the query page and its JSON helpers -------------------------------------------------------------
+
+
+@pages.route("/")
+def home():
+    """The query UI: editor, example gallery, result views, label search."""
+    prefixes = sorted((p, str(ns)) for p, ns in PREFIXES.items())
+    return render_template("index.html", prefixes=prefixes, query=request.args.get("query", ""))
+
+
+@pages.route("/api/labels", methods=["GET", "POST"])
+def labels():
+    """{iri: {lang: label}} for the IRIs given as repeated ``iri`` parameters (or a JSON list in a POST body)."""
+    iris = request.values.getlist("iri")
+    if request.is_json:
+        body = request.get_json(silent=True)
+        iris += [i for i in (body if isinstance(body, list) else []) if isinstance(i, str)]
+    if not iris:
+        raise QueryError("give one or more IRIs: /api/labels?iri=https://w3id.org/rakg/id/state/russia")
+    if len(iris) > MAX_LABEL_IRIS:
+        raise QueryError(f"at most {MAX_LABEL_IRIS} IRIs per request; {len(iris)} were given")
+    names = _service().labels.names
+    return jsonify({iri: names.get(iri, {}) for iri in iris})
+
+
+@pages.route("/api/prefixes")
+def prefixes():
+    """The prefixes every query may use without declaring them: {prefix: namespace}."""
+    return jsonify({p: str(ns) for p, ns in PREFIXES.items()})
+
+
+@pages.route("/search")
+def search_page():
+    """Label search as an HTML page (the site's search form without JavaScript)."""
+    term = request.args.get("q", "").strip()
+    hits = _hits(_service().labels.search(term, limit=50)) if term else []
+    return render_template("search.html", q=term, hits=hits)
+
+
+def _hits(results: list[dict]) -> list[dict]:
+    describer = _describer()
+    return [{"term": describer.iri(r["iri"]), "matched": r["matched"], "lang": html_lang(r["lang"])} for r in results]
+
+
+def _suggestions(slug: str) -> list[dict]:
+    """Label-search hits for the words of an unknown slug, best first, without repeats."""
+    words = [w for w in re.split(r"[-_/\s]+", slug) if len(w) > 2 and not w.isdigit()]
+    seen, out = set(), []
+    for query in [" ".join(words)] + words:
+        for hit in _service().labels.search(query, limit=10) if query else []:
+            if hit["iri"] not in seen:
+                seen.add(hit["iri"])
+                out.append(hit)
+    return _hits(out[:20])
+
+
+# --- linked data -------------------------------------------------------------------------------------
+
+
+def _negotiate() -> str | None:
+    """The chosen view ('html' or an RDF format key), or None when nothing acceptable (decided after the 404 check)."""
+    try:
+        return choose_format(request.headers.get("Accept"), request.args.get("format"))
+    except NotAcceptable:
+        return None
+
+
+def _unknown(iri: str, fmt: str | None, slug: str):
+    if fmt == "html":
+        page = render_template("notfound.html", iri=iri, suggestions=_suggestions(slug), q=" ".join(re.split(r"[-_/]+", slug)))
+        return page, 404
+    raise NotFound(f"no resource {iri} in this graph", where=request.path)
+
+
+def _rdf_or_page(fmt: str | None, iri: str, template: str, context: dict):
+    if fmt is None:
+        choose_format(request.headers.get("Accept"), request.args.get("format"))  # raises the 406
+    if fmt == "html":
+        return render_template(template, formats=RDF_FORMAT_LINKS, path=request.path, **context)
+    graph = _describer().graph("entity-description", iri, include_inferred=_flag("inferred"))
+    return rdf_response(graph, fmt)
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+@pages.route("/id/<kind>/<path:slug>")
+def entity(kind: str, slug: str):
+    """An entity or fact: HTML for browsers, its RDF description (Turtle by default) for other clients."""
+    iri = f"{BASE}id/{kind}/{slug}"
+    fmt = _negotiate()
+    context = entity_context(_describer(), iri) if kind in ENTITY_KINDS + FACT_KINDS else None
+    if context is None:
+        return _unknown(iri, fmt, slug)
+    return _rdf_or_page(fmt, iri, "entity.html", {**context, "kind": kind})
+
+
+@pages.route("/source/<locator>")
+def source(locator: str):
+    """A chapter, section, passage or footnote of the source: its text and the facts that cite it; RDF by negotiation."""
+    iri = f"{BASE}source/{locator}"
+    fmt = _negotiate()
+    context = source_context(_describer(), iri)
+    if context is None:
+        return _unknown(iri, fmt, locator)
+    return _rdf_or_page(fmt, iri, "source.html", context)
+
+
+@pages.route("/ontology")
+@pages.route("/ontology/")
+def ontology():
+    """The ontology: every class, property and named value as HTML, or the ontology graph as RDF."""
+    fmt = _negotiate()
+    if fmt is None:
+        choose_format(request.headers.get("Accept"), request.args.get("format"))
+    describer = _describer()
+    if fmt == "html":
+        cache = current_app.extensions.setdefault("rakg-pages", {})
+        if "ontology" not in cache:
+            cache["ontology"] = ontology_context(describer)
+        return render_template("ontology.html", formats=RDF_FORMAT_LINKS, path=request.path, iri=ONTOLOGY_IRI, **cache["ontology"])
+    return rdf_response(describer.graph("ontology-graph"), fmt)

@@ -55,6 +55,20 @@ def skolem_id(graph: Graph, node: BNode, seen: frozenset = frozenset()) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def _stable_labels(graph: Graph) -> dict:
+    """Content-derived labels for every blank node; nodes that are indistinguishable get numbered suffixes,
+    so relabelling never merges two nodes."""
+    nodes = {t for triple in graph for t in triple if isinstance(t, BNode)}
+    groups = {}
+    for node in nodes:
+        groups.setdefault(skolem_id(graph, node), []).append(node)
+    labels = {}
+    for key, members in groups.items():
+        for index, node in enumerate(sorted(members)):
+            labels[node] = BNode(f"b{key}" + (f"x{index}" if index else ""))
+    return labels
+
+
 def canonical_turtle(graph: Graph) -> str:
     """Serialise a graph as sorted, prefixed Turtle (rdflib's longturtle), the project's one format.
 
@@ -62,14 +76,10 @@ def canonical_turtle(graph: Graph) -> str:
     """
     out = Graph()
     bind_all(out)
-    labels = {}
+    labels = _stable_labels(graph)
 
     def relabel(term):
-        if isinstance(term, BNode):
-            if term not in labels:
-                labels[term] = BNode("b" + skolem_id(graph, term))
-            return labels[term]
-        return term
+        return labels.get(term, term)
 
     for s, p, o in graph:
         out.add((relabel(s), p, relabel(o)))
