@@ -1,0 +1,222 @@
+// The query page: editor, example gallery, running queries, result views, downloads and shareable links.
+
+import { clear, el, loadLabels, saveBlob, setPrefixes } from "./dom.js";
+import { defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
+import { renderTable } from "./table.js";
+import { chartSpec, renderChart } from "./chart.js";
+import { dateColumn, renderTimeline } from "./timeline.js";
+import { graphOf, renderGraph } from "./graph.js";
+import { parseNTriples } from "./ntriples.js";
+import { setupGallery } from "./gallery.js";
+
+const $ = (selector) => document.querySelector(selector);
+const state = { result: null, view: "table", query: "", form: "select", running: false };
+let editor;
+
+function init() {
+  setPrefixes([...document.querySelectorAll(".prefix")].map((b) => [b.dataset.prefix, b.dataset.ns]));
+  editor = setupEditor($("#query"), $("#highlight"), run);
+  setupGallery($("#gallery"), $("#gallery-filter"), loadExample);
+  $("#run").addEventListener("click", run);
+  $("#copy-link").addEventListener("click", copyLink);
+  $("#format-prefixes").addEventListener("click", togglePrefixes);
+  for (const button of document.querySelectorAll(".prefix")) {
+    button.addEventListener("click", () => insertPrefix(editor, button.dataset.prefix, button.dataset.ns));
+  }
+  for (const button of document.querySelectorAll("[data-view]")) button.addEventListener("click", () => switchView(button.dataset.view));
+  for (const button of document.querySelectorAll("[data-download]")) button.addEventListener("click", () => download(button.dataset.download));
+  window.addEventListener("hashchange", loadFromHash);
+  if (!loadFromHash() && $("#query").dataset.fromUrl === "true") run();
+  if (!editor.value.trim()) editor.value = STARTER;
+}
+
+const STARTER = `# Every state with its English and Chinese label
+SELECT ?state ?en ?zh WHERE {
+  ?state a rakg:SovereignState ;
+         rdfs:label ?en , ?zh .
+  FILTER (LANG(?en) = "en" && LANGMATCHES(LANG(?zh), "zh-Hant"))
+}
+ORDER BY ?en
+`;
+
+/** Load and run the query of a '#query=...' URL fragment; true when there was one. */
+function loadFromHash() {
+  const hash = location.hash.slice(1);
+  if (!hash) return false;
+  const params = new URLSearchParams(hash.startsWith("query=") || hash.includes("&query=") ? hash : "query=" + hash);
+  const query = params.get("query");
+  if (!query) return false;
+  editor.value = query;
+  $("#inferred").checked = params.get("inferred") === "true";
+  state.requestedView = params.get("view");
+  run();
+  return true;
+}
+
+function loadExample(item) {
+  editor.value = item.query;
+  $("#loaded-title").textContent = "— " + item.title;
+  $("#query").focus();
+  $("#query").setSelectionRange(0, 0);
+  $("#query").scrollTop = 0;
+}
+
+function togglePrefixes() {
+  const panel = $("#prefix-panel");
+  panel.hidden = !panel.hidden;
+  $("#format-prefixes").setAttribute("aria-expanded", String(!panel.hidden));
+}
+
+/** The form body of a /sparql request for the current editor text. */
+function requestBody(extra = {}) {
+  const body = new URLSearchParams({ query: editor.value, ...extra });
+  if ($("#inferred").checked) body.set("inferred", "true");
+  return body;
+}
+
+/** Run the editor's query with POST /sparql and show the result or the error. */
+async function run() {
+  const query = editor.value;
+  if (!query.trim() || state.running) return;
+  state.running = true;
+  state.query = query;
+  state.form = queryForm(query) || "select";
+  const graphResult = state.form === "construct" || state.form === "describe";
+  setStatus("Running… 執行中", "running");
+  $("#run").disabled = true;
+  $("#error").hidden = true;
+  const started = performance.now();
+  try {
+    const response = await fetch("/sparql", {
+      method: "POST",
+      headers: { Accept: graphResult ? "application/n-triples" : "application/sparql-results+json" },
+      body: requestBody(),
+    });
+    if (!response.ok) return showError(await errorBody(response));
+    const result = graphResult ? parseNTriples(await response.text()) : await response.json();
+    const truncated = result.truncated === true || response.headers.has("X-Result-Truncated");
+    await showResult(result, truncated, response.headers.get("X-Result-Truncated"), performance.now() - started);
+    updateShareLink(false);
+  } catch (error) {
+    showError({ status: 0, error: "Network error", message: String(error), where: null });
+  } finally {
+    state.running = false;
+    $("#run").disabled = false;
+  }
+}
+
+async function errorBody(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    return { status: response.status, error: response.statusText, message: text, where: null };
+  }
+}
+
+function showError(body) {
+  setStatus("Error 錯誤", "failed");
+  const box = clear($("#error"));
+  box.append(el("p", { class: "error-title" }, el("strong", {}, `${body.status || ""} ${body.error || "Error"}`.trim())));
+  box.append(el("pre", { class: "error-message" }, body.message || ""));
+  const position = /line (\d+), column (\d+)/.exec(body.where || "");
+  if (body.where) box.append(el("p", { class: "error-where" }, "Where 位置: ", el("code", {}, body.where)));
+  if (position) {
+    box.append(el("button", { type: "button", onclick: () => editor.focusAt(Number(position[1]), Number(position[2])) }, "Show in the editor · 跳至該處"));
+  }
+  box.hidden = false;
+  state.result = null;
+  clear($("#view"));
+  enableViews(null);
+}
+
+async function showResult(result, truncated, header, elapsed) {
+  state.result = result;
+  const rows = result.boolean !== undefined ? 1 : result.results.bindings.length;
+  setStatus(`${rows.toLocaleString("en")} row${rows === 1 ? "" : "s"} · ${rows.toLocaleString("en")} 筆 · ${(elapsed / 1000).toFixed(2)} s`, "done");
+  $("#status").dataset.rows = String(rows);
+  const flag = $("#truncated");
+  flag.hidden = !truncated;
+  flag.textContent = truncated ? `Truncated: the server cut the result at its row limit${header ? ` (${header})` : ""}. 結果已截斷。` : "";
+  const iris = result.boolean !== undefined ? [] : result.results.bindings.flatMap((row) => Object.values(row).filter((c) => c.type === "uri").map((c) => c.value));
+  await loadLabels(iris);
+  enableViews(result);
+  const wanted = state.requestedView || defaultView(state.query);
+  state.requestedView = null;
+  switchView(isAvailable(wanted, result) ? wanted : "table");
+}
+
+function isAvailable(view, result) {
+  if (!result || result.boolean !== undefined) return view === "table";
+  if (view === "bar" || view === "line") return chartSpec(result) !== null;
+  if (view === "timeline") return dateColumn(result) !== null;
+  if (view === "graph") return graphOf(result).nodes.length > 0;
+  return true;
+}
+
+function enableViews(result) {
+  for (const button of document.querySelectorAll("[data-view]")) button.disabled = !result || !isAvailable(button.dataset.view, result);
+  for (const button of document.querySelectorAll("[data-download]")) button.disabled = !result;
+  const graphResult = state.form === "construct" || state.form === "describe";
+  const [first, second] = document.querySelectorAll("[data-download]");
+  first.dataset.download = graphResult ? "ttl" : "csv";
+  first.textContent = graphResult ? "Turtle" : "CSV";
+  second.dataset.download = graphResult ? "jsonld" : "json";
+  second.textContent = graphResult ? "JSON-LD" : "JSON";
+}
+
+/** Show the current result in one of the views: table, bar, line, timeline, graph. */
+function switchView(view) {
+  state.view = view;
+  for (const button of document.querySelectorAll("[data-view]")) button.setAttribute("aria-pressed", String(button.dataset.view === view));
+  const target = clear($("#view"));
+  target.dataset.view = view;
+  if (!state.result) return;
+  if (view === "bar" || view === "line") renderChart(target, state.result, view);
+  else if (view === "timeline") renderTimeline(target, state.result);
+  else if (view === "graph") renderGraph(target, state.result);
+  else renderTable(target, state.result);
+  if (location.hash.includes("query=")) updateShareLink(false);
+}
+
+/** Re-issue the query in a download format (csv, json, ttl, jsonld) and save the file. */
+async function download(format) {
+  const response = await fetch("/sparql", { method: "POST", body: requestBody({ format }) });
+  if (!response.ok) return showError(await errorBody(response));
+  const extension = { csv: "csv", json: "srj.json", ttl: "ttl", jsonld: "jsonld" }[format] || format;
+  saveBlob(await response.blob(), `rakg-result.${extension}`);
+}
+
+function shareUrl() {
+  const params = new URLSearchParams({ query: editor.value });
+  if ($("#inferred").checked) params.set("inferred", "true");
+  if (state.view !== "table" && state.view !== defaultView(editor.value)) params.set("view", state.view);
+  return `${location.origin}/#${params.toString()}`;
+}
+
+function updateShareLink(show) {
+  const url = shareUrl();
+  history.replaceState(null, "", url);
+  $("#share-link").value = url;
+  if (show) $("#share").hidden = false;
+}
+
+async function copyLink() {
+  updateShareLink(true);
+  const status = $("#share-status");
+  try {
+    await navigator.clipboard.writeText($("#share-link").value);
+    status.textContent = "Copied 已複製";
+  } catch (error) {
+    $("#share-link").select();
+    status.textContent = "Press Ctrl+C to copy 請按 Ctrl+C 複製";
+  }
+}
+
+function setStatus(text, kind) {
+  const status = $("#status");
+  status.textContent = text;
+  status.dataset.state = kind;
+}
+
+init();
