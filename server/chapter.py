@@ -41,7 +41,7 @@ STRAY_FIGURE_LABELS = frozenset({"貿易總額"})
 def normalize(text: str) -> str:
     """Fold text for comparison: Unicode NFC (compatibility ideographs become unified) and no whitespace.
 
-    >>> normalize("1976\\n年 巴\\uf9e8條約") == normalize("1976年巴里條約")
+    >>> normalize("1976\\n年 俄\\uf90f斯") == normalize("1976年俄羅斯")
     True
     """
     return re.sub(r"\s+", "", unicodedata.normalize("NFC", text))
@@ -51,7 +51,7 @@ def clean(text: str) -> str:
     """Return display text: NFC, runs of whitespace collapsed, blanks between CJK characters removed.
 
     >>> clean("建 立 東 南 亞 「 和 平 」 (Zone of Peace)")
-    '建立東南亞「和平」(Zone of Peace)'
+    '建立東南亞「和平」 (Zone of Peace)'
     """
     text = unicodedata.normalize("NFC", text)
     text = re.sub(r"\s+", " ", text).strip()

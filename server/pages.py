@@ -6,12 +6,18 @@ import re
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from .describe import BASE, Describer, html_lang
+from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, ontology_context, rdf_response, source_context
-from .namespaces import ENTITY_KINDS, FACT_KINDS, PREFIXES
+from .namespaces import BASE, ENTITY_KINDS, FACT_KINDS, PREFIXES
 
 pages = Blueprint("pages", __name__)
+
+
+@pages.record_once
+def _jinja_whitespace(state) -> None:
+    state.app.jinja_env.trim_blocks = True
+    state.app.jinja_env.lstrip_blocks = True
 
 ONTOLOGY_IRI = BASE + "ontology"
 MAX_LABEL_IRIS = 2000

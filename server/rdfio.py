@@ -5,8 +5,8 @@ reformatted file differs from the committed one only if its triples differ.
 
 >>> from rdflib import Graph, Literal, URIRef
 >>> g = Graph(); _ = g.add((URIRef("https://w3id.org/rakg/id/state/russia"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Russia", lang="en")))
->>> print(canonical_turtle(g).splitlines()[-3])
-    rdfs:label "Russia"@en ;
+>>> canonical_turtle(g).splitlines()[-3:]
+['state:russia', '    rdfs:label "Russia"@en ;', '.']
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import { parseNTriples } from "./ntriples.js";
 import { setupGallery } from "./gallery.js";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { result: null, view: "table", query: "", form: "select", running: false };
+const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0 };
 let editor;
 
 function init() {
@@ -101,6 +101,8 @@ async function run() {
     showError({ status: 0, error: "Network error", message: String(error), where: null });
   } finally {
     state.running = false;
+    state.runs += 1;
+    $("#status").dataset.run = String(state.runs);
     $("#run").disabled = false;
   }
 }

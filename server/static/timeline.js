@@ -7,6 +7,7 @@ const DATE_TYPES = new Set(["date", "dateTime", "gYear", "gYearMonth", "dateTime
 const PLAIN_DATE = /^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?$/;
 const AXIS_Y = 44;
 const LANE = 20;
+const MAX_LANES = 18;
 
 /** {year, month, day, t, precision} for an xsd:date/gYear/gYearMonth cell or a string like 1991-07, else null. */
 export function parseDate(cell) {
@@ -65,9 +66,16 @@ export function renderTimeline(target, result) {
     .sort((a, b) => a.date.t - b.date.t);
   const first = Math.floor(events[0].date.t);
   const last = Math.floor(events[events.length - 1].date.t) + 1;
-  const width = Math.max(target.clientWidth || 0, 640, (last - first) * 36, events.length * 14);
-  const x = (t) => 24 + ((t - first) / (last - first)) * (width - 220);
-  const lanes = placeLabels(events, x, main);
+  let width = Math.max(target.clientWidth || 0, 640, (last - first) * 36);
+  let x;
+  let lanes;
+  for (let attempt = 0; attempt < 4; attempt += 1) {
+    const span = width - 220;
+    x = (t) => 24 + ((t - first) / (last - first)) * span;
+    lanes = placeLabels(events, x, main);
+    if (Math.max(...lanes.map((e) => e.lane)) < MAX_LANES || width > 12000) break;
+    width = Math.round(width * 1.5);
+  }
   const height = AXIS_Y + (Math.max(...lanes.map((e) => e.lane)) + 2) * LANE;
   const right = Math.max(width, ...lanes.map((e) => e.end + 12));
   const chart = svg("svg", { class: "timeline", viewBox: `0 0 ${right} ${height}`, width: right, height, role: "img", "aria-label": `Timeline of ${events.length} dated rows by ${dateVar}` });
