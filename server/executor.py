@@ -51,9 +51,8 @@ def _child(connection, spec: StoreSpec) -> None:
         except EOFError:
             return
         try:
-            form = protocol.query_form(job.query)
-            fmt = protocol.negotiate(form, job.fmt_accept, job.fmt_param)
             result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+            fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
             connection.send(("ok", serialize(result, fmt, job.max_rows)))
         except RakgError as error:
             connection.send(("error", error))

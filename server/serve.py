@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from gunicorn.app.base import BaseApplication
 
 from .build import build, is_stale
@@ -33,6 +35,13 @@ def run(settings: Settings, overrides: dict, echo=print) -> None:
         echo("building the graph first (sources changed or no build yet) ...")
         result = build(settings.root_path, settings.build_path)
         echo(f"built {result.path} ({result.quads} quads)")
+    if settings.store != "memory":
+        from .build import current_build
+        from .store import prepare_disk_store
+
+        files = settings.data_files or [current_build(settings.build_path) / "graph.nq"]
+        echo(f"preparing the on-disk store in {settings.store} ...")
+        prepare_disk_store(Path(settings.store), files)
     options = {
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,

@@ -18,7 +18,7 @@ from .executor import QueryPool, StoreSpec
 from .namespaces import BASE, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from .rdfio import canonical_turtle
 from .settings import Settings
-from .store import GraphStore, open_store
+from .store import GraphStore, open_store, prepare_disk_store
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
@@ -69,6 +69,8 @@ class Service:
         self.settings = settings
         self.files = files
         self.build_dir = build_dir
+        if settings.store != "memory":
+            prepare_disk_store(Path(settings.store), files)
         spec = StoreSpec(files=tuple(str(f) for f in files), directory=None if settings.store == "memory" else settings.store)
         self.store = open_store(spec)
         self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout)

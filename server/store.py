@@ -250,6 +250,28 @@ def _position(message: str) -> str | None:
     return f"line {match.group(1)}, column {match.group(2)}" if match else None
 
 
+def prepare_disk_store(directory: Path, files: list[Path]) -> None:
+    """Fill an on-disk store at ``directory`` from ``files`` unless it already holds exactly those files
+    (same paths, sizes and modification times, recorded in ``directory/SOURCES``).
+
+    Raises DataError when a file cannot be loaded.
+    """
+    identity = "\n".join(f"{f.resolve()} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files)
+    marker = directory / "SOURCES"
+    if marker.exists() and marker.read_text(encoding="utf-8") == identity:
+        return
+    if directory.exists():
+        import shutil
+
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    store = load(files, directory)
+    store._store.flush()
+    store._store.optimize()
+    del store
+    marker.write_text(identity, encoding="utf-8")
+
+
 def open_store(spec) -> GraphStore:
     """Open the store an executor.StoreSpec describes: an on-disk store read-only, or files loaded into memory."""
     if spec.directory:
