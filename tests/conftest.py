@@ -102,3 +102,19 @@ def live_server(settings):
     process, base = start_server(settings)
     yield base
     stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def server_factory(settings):
+    """Start extra `rakg serve` instances with other options: ``base = server_factory("--max-rows", "5")``.
+    They are stopped at the end of the session."""
+    started = []
+
+    def start(*args: str, env: dict | None = None) -> str:
+        process, base = start_server(settings, *args, env=env)
+        started.append(process)
+        return base
+
+    yield start
+    for process in started:
+        stop_server(process)

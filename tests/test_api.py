@@ -1,0 +1,219 @@
+"""The SPARQL 1.1 Protocol through a real server on 127.0.0.1: formats, negotiation, errors, limits, descriptions, clients."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import RDF
+
+from server.namespaces import SD, VOID
+
+SELECT = "SELECT ?label WHERE { state:russia rdfs:label ?label } ORDER BY ?label"
+CONSTRUCT = "CONSTRUCT { state:russia rdfs:label ?l } WHERE { state:russia rdfs:label ?l }"
+
+
+def sparql(base, query, method="GET", accept=None, **params):
+    headers = {"Accept": accept} if accept else {}
+    if method == "GET":
+        return requests.get(base + "/sparql", params={"query": query, **params}, headers=headers, timeout=60)
+    return requests.post(base + "/sparql", data={"query": query, **params}, headers=headers, timeout=60)
+
+
+def test_get_post_form_and_post_body_give_the_same_json(live_server):
+    a = sparql(live_server, SELECT)
+    b = sparql(live_server, SELECT, method="POST")
+    c = requests.post(live_server + "/sparql", data=SELECT.encode(), headers={"Content-Type": "application/sparql-query"}, timeout=60)
+    assert a.status_code == b.status_code == c.status_code == 200
+    assert a.headers["Content-Type"] == "application/sparql-results+json"
+    assert a.json() == b.json() == c.json()
+    labels = {row["label"]["value"] for row in a.json()["results"]["bindings"]}
+    assert {"Russia", "俄羅斯"} <= labels
+
+
+@pytest.mark.parametrize("accept,content_type,marker", [
+    ("application/sparql-results+xml", "application/sparql-results+xml", "<sparql"),
+    ("text/csv", "text/csv; charset=utf-8", "label\r\n"),
+    ("text/tab-separated-values", "text/tab-separated-values; charset=utf-8", "?label"),
+    ("application/sparql-results+xml;q=0.5, text/csv;q=0.9", "text/csv; charset=utf-8", "label"),
+])
+def test_select_results_by_accept(live_server, accept, content_type, marker):
+    response = sparql(live_server, SELECT, accept=accept)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == content_type
+    assert marker in response.text
+
+
+@pytest.mark.parametrize("accept,fmt", [
+    (None, "turtle"), ("text/turtle", "turtle"), ("application/n-triples", "nt"), ("application/rdf+xml", "xml"),
+    ("application/ld+json", "json-ld"), ("application/n-quads", "nquads"), ("application/trig", "trig"),
+])
+def test_construct_results_by_accept_parse_as_rdf(live_server, accept, fmt):
+    response = sparql(live_server, CONSTRUCT, accept=accept)
+    assert response.status_code == 200
+    graph = Dataset() if fmt in ("nquads", "trig") else Graph()
+    graph.parse(data=response.text, format=fmt)
+    assert len(graph) >= 2
+
+
+def test_format_parameter_overrides_accept(live_server):
+    response = sparql(live_server, SELECT, accept="application/sparql-results+json", format="csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+
+
+def test_default_and_named_graph_parameters(live_server):
+    facts = "https://w3id.org/rakg/graph/data/chapter/s1-4-full-relations-and-normalisation"
+    only = sparql(live_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", **{"default-graph-uri": facts}).json()
+    everything = sparql(live_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").json()
+    assert 0 < int(only["results"]["bindings"][0]["n"]["value"]) < int(everything["results"]["bindings"][0]["n"]["value"])
+    named = sparql(live_server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", **{"named-graph-uri": facts}).json()
+    assert [row["g"]["value"] for row in named["results"]["bindings"]] == [facts]
+
+
+def test_inferred_graph_only_with_the_switch(live_server):
+    query = "ASK { ?a rakg:conflictsWith ?b }"
+    assert sparql(live_server, query).json()["boolean"] is False
+    assert sparql(live_server, query, inferred="true").json()["boolean"] is True
+
+
+def error(response, status):
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"status", "error", "message", "where"} and body["status"] == status
+    return body
+
+
+def test_syntax_error_is_400_with_line_and_column(live_server):
+    body = error(sparql(live_server, "SELECT * WHERE { ?s ?p }"), 400)
+    assert body["where"] == "line 1, column 25"
+
+
+def test_errors_in_plain_text_when_asked(live_server):
+    response = sparql(live_server, "SELECT * WHERE { ?s ?p }", accept="text/plain")
+    assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/plain")
+    assert response.text.startswith("400 Bad Request: SPARQL syntax error")
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"data": {"update": "DROP ALL"}},
+    {"data": b"INSERT DATA { <a:b> <a:c> <a:d> }", "headers": {"Content-Type": "application/sparql-update"}},
+    {"data": {"query": "LOAD <http://example.org/data.ttl>"}},
+    {"data": {"query": "CLEAR ALL"}},
+])
+def test_updates_are_refused_with_403(live_server, request_kwargs):
+    body = error(requests.post(live_server + "/sparql", timeout=30, **request_kwargs), 403)
+    assert "read-only" in body["message"]
+    error(requests.post(live_server + "/update", data={"update": "DROP ALL"}, timeout=30), 403)
+
+
+def test_service_outside_the_allow_list_is_refused(live_server):
+    body = error(sparql(live_server, "SELECT * WHERE { SERVICE <http://169.254.169.254/latest> { ?s ?p ?o } }"), 403)
+    assert "169.254.169.254" in body["message"]
+    error(sparql(live_server, "SELECT * WHERE { BIND(<http://127.0.0.1:1/> AS ?e) SERVICE ?e { ?s ?p ?o } }"), 403)
+
+
+def test_unacceptable_accept_is_406_and_unsupported_content_type_is_415(live_server):
+    error(sparql(live_server, SELECT, accept="image/png"), 406)
+    error(requests.post(live_server + "/sparql", data=SELECT, headers={"Content-Type": "text/plain"}, timeout=30), 415)
+
+
+def test_wrong_method_is_405_and_oversized_request_is_413(live_server):
+    error(requests.put(live_server + "/sparql", data=SELECT, timeout=30), 405)
+    error(requests.post(live_server + "/sparql", data={"query": "#" * 2_000_000 + "\nASK {}"}, timeout=60), 413)
+
+
+def test_cors_is_open_on_the_read_only_routes(live_server):
+    preflight = requests.options(live_server + "/sparql", headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST"}, timeout=30)
+    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert sparql(live_server, SELECT).headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_service_description_and_void(live_server, store):
+    description = Graph().parse(data=requests.get(live_server + "/sparql", headers={"Accept": "text/turtle"}, timeout=30).text, format="turtle")
+    service = next(description.subjects(RDF.type, SD.Service))
+    assert (service, SD.supportedLanguage, SD.SPARQL11Query) in description
+    assert len(list(description.objects(None, SD.namedGraph))) >= 20
+    void = Graph().parse(data=requests.get(live_server + "/.well-known/void", timeout=30).text, format="turtle")
+    dataset = next(void.subjects(RDF.type, VOID.Dataset))
+    triples = int(void.value(dataset, VOID.triples))
+    expected = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value)
+    assert triples == expected
+    assert int(void.value(dataset, VOID.entities)) > 400
+
+
+def test_dataset_download_keeps_named_graphs(live_server):
+    response = requests.get(live_server + "/data/graph.nq", timeout=60)
+    dataset = Dataset()
+    dataset.parse(data=response.text, format="nquads")
+    graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert "https://w3id.org/rakg/graph/inferred" in graphs and "https://w3id.org/rakg/graph/ontology/rakg" in graphs
+
+
+def test_sparqlwrapper_client(live_server):
+    from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+    client = SPARQLWrapper(live_server + "/sparql")
+    client.setQuery("PREFIX state: <https://w3id.org/rakg/id/state/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + SELECT.split(" ", 0)[0])
+    client.setReturnFormat(JSON)
+    assert {b["label"]["value"] for b in client.query().convert()["results"]["bindings"]} >= {"Russia"}
+    client.setReturnFormat(XML)
+    assert client.query().convert().getElementsByTagName("literal")
+    client.setReturnFormat(CSV)
+    assert b"Russia" in client.query().convert()
+    client.setQuery(CONSTRUCT)
+    client.setReturnFormat(TURTLE)
+    assert b"Russia" in client.query().convert()
+
+
+def test_rdflib_sparqlstore_client(live_server):
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = Graph(store=SPARQLStore(live_server + "/sparql", returnFormat="json"))
+    rows = list(graph.query("SELECT ?label WHERE { <https://w3id.org/rakg/id/state/russia> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"))
+    assert len(rows) >= 2
+
+
+def test_curl_client(live_server):
+    import subprocess
+
+    out = subprocess.run(["curl", "-s", "-H", "Accept: text/csv", "--data-urlencode", "query=" + SELECT, live_server + "/sparql"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.splitlines()[0] == "label" and "Russia" in out
+
+
+@pytest.fixture(scope="module")
+def limited_server(server_factory):
+    return server_factory("--query-timeout", "2", "--max-rows", "5")
+
+
+def test_a_query_beyond_the_time_limit_is_stopped_with_503_and_the_server_keeps_serving(limited_server):
+    explode = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    started = time.monotonic()
+    body = error(sparql(limited_server, explode), 503)
+    assert time.monotonic() - started < 15
+    assert "2 s limit" in body["message"] and "query_timeout" in body["message"]
+    started = time.monotonic()
+    assert sparql(limited_server, "ASK { ?s ?p ?o }").json()["boolean"] is True
+    assert time.monotonic() - started < 10
+
+
+def test_results_beyond_max_rows_are_cut_and_flagged(limited_server):
+    response = sparql(limited_server, "SELECT ?s WHERE { ?s a rakg:Passage }")
+    assert response.headers["X-Result-Truncated"].startswith("true")
+    assert response.json()["truncated"] is True and len(response.json()["results"]["bindings"]) == 5
+    small = sparql(limited_server, "SELECT ?s WHERE { ?s a rakg:Chapter }")
+    assert "X-Result-Truncated" not in small.headers and "truncated" not in small.json()
+
+
+def test_serve_data_serves_any_rdf_files(server_factory, tmp_path):
+    trig = tmp_path / "example.trig"
+    trig.write_text("<http://ex/g1> { <http://ex/a> <http://ex/p> 'one' . }\n<http://ex/g2> { <http://ex/b> <http://ex/p> 'two' . }\n")
+    turtle = tmp_path / "more.ttl"
+    turtle.write_text("<http://ex/c> <http://ex/p> 'three' .\n")
+    base = server_factory("--data", str(trig), "--data", str(turtle))
+    graphs = sparql(base, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g").json()
+    names = [row["g"]["value"] for row in graphs["results"]["bindings"]]
+    assert "http://ex/g1" in names and "http://ex/g2" in names and any(n.endswith("more.ttl") for n in names)
+    assert sparql(base, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").json()["results"]["bindings"][0]["n"]["value"] == "3"
