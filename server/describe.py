@@ -34,12 +34,16 @@ CARD_OWN = {RDF_TYPE, RDFS_LABEL, str(RAKG.quote), str(RAKG.note), str(RAKG.date
 
 
 def local_href(iri: str) -> str:
-    """The path on this server of an IRI under the base; any other IRI unchanged."""
+    """The path on this server of an IRI under the base; other http(s) IRIs unchanged; '' for other schemes.
+
+    >>> local_href("http://www.wikidata.org/entity/Q7159"), local_href("javascript:alert(1)")
+    ('http://www.wikidata.org/entity/Q7159', '')
+    """
     if iri.startswith(BASE + "ontology#"):
         return "/ontology#" + iri[len(BASE) + len("ontology#"):]
     if iri.startswith(BASE):
         return "/" + iri[len(BASE):]
-    return iri
+    return iri if iri.startswith(("http://", "https://")) else ""
 
 
 def html_lang(tag: str) -> str:
@@ -74,6 +78,7 @@ class Term:
 
     @property
     def href(self) -> str:
+        """Where the term links to on this server ('' for literals and non-web IRIs)."""
         return local_href(self.value) if self.kind == "uri" else ""
 
     @property
@@ -114,6 +119,7 @@ class Describer:
         self.folder = Path(service.settings.root_path) / "queries" / "service"
 
     def text(self, name: str) -> str:
+        """The SPARQL text of ``queries/service/<name>.rq``."""
         return _read(self.folder / f"{name}.rq")
 
     def rows(self, name: str, iri: str | None = None) -> list[dict]:
@@ -132,6 +138,7 @@ class Describer:
         return Term(cell["value"], "literal", cell.get("xml:lang", ""), cell.get("datatype", ""))
 
     def iri(self, iri: str) -> Term:
+        """A Term for an IRI, with its labels."""
         return Term(iri, "uri", labels=self.service.labels.names.get(iri, {}))
 
     def graph(self, name: str, iri: str | None = None, include_inferred: bool = False) -> Graph:
@@ -209,6 +216,7 @@ class FactCard:
 
     @property
     def sort_key(self) -> tuple:
+        """Cards sort by their earliest date (undated last), then by English label."""
         first = min((d[1].value for d in self.dates), default="9999")
         return (first, self.labels.get("en", ""), self.term.value)
 

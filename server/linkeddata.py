@@ -45,7 +45,10 @@ def choose_format(accept: str | None, fmt: str | None) -> str:
     if fmt:
         if fmt.lower() in ("html", "htm"):
             return "html"
-        return protocol.negotiate("construct", None, fmt)
+        try:
+            return protocol.negotiate("construct", None, fmt)
+        except NotAcceptable:
+            raise NotAcceptable(f"no format {fmt!r} for this resource; use html, ttl, jsonld, nt, rdf, nq or trig") from None
     if not accept:
         return "turtle"
     for media_range in protocol.parse_accept(accept):
@@ -138,6 +141,19 @@ def discrepancies(d: Describer, iri: str) -> list[dict]:
         if other and other.value not in {o.value for o in item["others"]}:
             item["others"].append(other)
     return list(found.values())
+
+
+def graph_context(d: Describer, iri: str) -> dict | None:
+    """A minimal page for a named graph of the dataset: its size; None when ``iri`` names no graph."""
+    for row in d.rows("graph-sizes"):
+        if row["graph"]["value"] == iri:
+            size = Term(row["triples"]["value"], "literal", datatype=row["triples"].get("datatype", ""))
+            return {
+                "entity": d.iri(iri), "labels": [], "alt_labels": [], "classes": [d.iri("http://www.w3.org/ns/sparql-service-description#NamedGraph")],
+                "matches": [], "properties": [(d.iri("http://rdfs.org/ns/void#triples"), [size])], "facts": [], "incoming": [],
+                "derived": [], "self_card": None, "discrepancies": [],
+            }
+    return None
 
 
 # --- source pages ----------------------------------------------------------------------------------

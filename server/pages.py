@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
-from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, ontology_context, rdf_response, source_context
+from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, graph_context, ontology_context, rdf_response, source_context
 from .namespaces import BASE, ENTITY_KINDS, FACT_KINDS, PREFIXES
 
 pages = Blueprint("pages", __name__)
@@ -19,10 +19,11 @@ def _jinja_whitespace(state) -> None:
     state.app.jinja_env.trim_blocks = True
     state.app.jinja_env.lstrip_blocks = True
 
+
 ONTOLOGY_IRI = BASE + "ontology"
 MAX_LABEL_IRIS = 2000
 CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
-NEGOTIATED = ("/id/", "/source/", "/ontology")
+NEGOTIATED = {"pages.entity", "pages.source", "pages.ontology", "pages.other"}
 
 
 def _service():
@@ -46,7 +47,7 @@ def _html_lang(tag: str) -> str:
 
 @pages.after_request
 def _vary(response: Response) -> Response:
-    if request.path.startswith(NEGOTIATED):
+    if request.endpoint in NEGOTIATED:
         response.headers["Vary"] = "Accept"
     return response
 
@@ -86,12 +87,17 @@ def prefixes():
 def search_page():
     """Label search as an HTML page (the site's search form without JavaScript)."""
     term = request.args.get("q", "").strip()
-    hits = _hits(_service().labels.search(term, limit=50)) if term else []
+    hits = _hits(_service().labels.search(term, limit=200))[:50] if term else []
     return render_template("search.html", q=term, hits=hits)
 
 
+CLAIM_PATHS = tuple(f"{BASE}id/{kind}/" for kind in FACT_KINDS)
+
+
 def _hits(results: list[dict]) -> list[dict]:
+    """Search results for the templates: entities before facts (whose labels are whole sentences), each group in rank order."""
     describer = _describer()
+    results = sorted(results, key=lambda r: r["iri"].startswith(CLAIM_PATHS))
     return [{"term": describer.iri(r["iri"]), "matched": r["matched"], "lang": html_lang(r["lang"])} for r in results]
 
 
@@ -174,3 +180,15 @@ def ontology():
             cache["ontology"] = ontology_context(describer)
         return render_template("ontology.html", formats=RDF_FORMAT_LINKS, path=request.path, iri=ONTOLOGY_IRI, **cache["ontology"])
     return rdf_response(describer.graph("ontology-graph"), fmt)
+
+
+@pages.route("/<path:rest>")
+def other(rest: str):
+    """Any other IRI under the base that the graph mentions (shapes, named graphs...): a generic page or its RDF."""
+    iri = BASE + rest
+    fmt = _negotiate()
+    describer = _describer()
+    context = entity_context(describer, iri) or graph_context(describer, iri)
+    if context is None:
+        return _unknown(iri, fmt, rest)
+    return _rdf_or_page(fmt, iri, "entity.html", {**context, "kind": rest.split("/", 1)[0]})

@@ -23,7 +23,7 @@ function init() {
   for (const button of document.querySelectorAll(".prefix")) {
     button.addEventListener("click", () => insertPrefix(editor, button.dataset.prefix, button.dataset.ns));
   }
-  for (const button of document.querySelectorAll("[data-view]")) button.addEventListener("click", () => switchView(button.dataset.view));
+  for (const button of document.querySelectorAll("button[data-view]")) button.addEventListener("click", () => switchView(button.dataset.view));
   for (const button of document.querySelectorAll("[data-download]")) button.addEventListener("click", () => download(button.dataset.download));
   window.addEventListener("hashchange", loadFromHash);
   if (!loadFromHash() && $("#query").dataset.fromUrl === "true") run();
@@ -43,9 +43,10 @@ ORDER BY ?en
 function loadFromHash() {
   const hash = location.hash.slice(1);
   if (!hash) return false;
-  const params = new URLSearchParams(hash.startsWith("query=") || hash.includes("&query=") ? hash : "query=" + hash);
+  const named = /(^|&)query=/.test(hash);
+  const params = new URLSearchParams(named ? hash : "query=" + hash);
   const query = params.get("query");
-  if (!query) return false;
+  if (!query || (!named && !/\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i.test(query))) return false;
   editor.value = query;
   $("#inferred").checked = params.get("inferred") === "true";
   state.requestedView = params.get("view");
@@ -157,7 +158,7 @@ function isAvailable(view, result) {
 }
 
 function enableViews(result) {
-  for (const button of document.querySelectorAll("[data-view]")) button.disabled = !result || !isAvailable(button.dataset.view, result);
+  for (const button of document.querySelectorAll("button[data-view]")) button.disabled = !result || !isAvailable(button.dataset.view, result);
   for (const button of document.querySelectorAll("[data-download]")) button.disabled = !result;
   const graphResult = state.form === "construct" || state.form === "describe";
   const [first, second] = document.querySelectorAll("[data-download]");
@@ -170,9 +171,9 @@ function enableViews(result) {
 /** Show the current result in one of the views: table, bar, line, timeline, graph. */
 function switchView(view) {
   state.view = view;
-  for (const button of document.querySelectorAll("[data-view]")) button.setAttribute("aria-pressed", String(button.dataset.view === view));
+  for (const button of document.querySelectorAll("button[data-view]")) button.setAttribute("aria-pressed", String(button.dataset.view === view));
   const target = clear($("#view"));
-  target.dataset.view = view;
+  target.dataset.current = view;
   if (!state.result) return;
   if (view === "bar" || view === "line") renderChart(target, state.result, view);
   else if (view === "timeline") renderTimeline(target, state.result);

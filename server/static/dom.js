@@ -35,11 +35,11 @@ export function clear(node) {
   return node;
 }
 
-/** The path on this server for an IRI under the base; other IRIs unchanged. */
+/** The path on this server for an IRI under the base; other http(s) IRIs unchanged; null for other schemes. */
 export function localHref(iri) {
   if (iri.startsWith(BASE + "ontology#")) return "/ontology#" + iri.slice((BASE + "ontology#").length);
   if (iri.startsWith(BASE)) return "/" + iri.slice(BASE.length);
-  return iri;
+  return /^https?:\/\//i.test(iri) ? iri : null;
 }
 
 let prefixTable = [];
@@ -111,8 +111,9 @@ export function cellText(cell) {
 export function iriLink(iri) {
   const labels = labelsOf(iri);
   const external = !iri.startsWith(BASE);
-  const link = el("a", { href: localHref(iri), class: external ? "iri external" : "iri", title: iri }, shortName(iri));
-  if (external) link.setAttribute("rel", "external");
+  const href = localHref(iri);
+  const link = el(href ? "a" : "code", { href, class: external && href ? "iri external" : "iri", title: iri }, shortName(iri));
+  if (external && href) link.setAttribute("rel", "external");
   const parts = [link];
   if (labels.en) parts.push(" ", el("span", { class: "cell-label" }, labels.en));
   if (labels.zh) parts.push(" ", el("span", { class: "cell-label zh", lang: "zh-Hant" }, labels.zh));

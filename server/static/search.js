@@ -11,12 +11,18 @@ async function search(text) {
   const ticket = ++latest;
   if (!text.trim()) return show([], text);
   try {
-    const response = await fetch(`/api/search?q=${encodeURIComponent(text)}&limit=12`, { headers: { Accept: "application/json" } });
-    const hits = response.ok ? await response.json() : [];
+    const response = await fetch(`/api/search?q=${encodeURIComponent(text)}&limit=60`, { headers: { Accept: "application/json" } });
+    const found = response.ok ? await response.json() : [];
+    const hits = [...found.filter((h) => !isClaim(h.iri)), ...found.filter((h) => isClaim(h.iri))].slice(0, 12);
     if (ticket === latest) show(hits, text);
   } catch (error) {
     if (ticket === latest) show([], text);
   }
+}
+
+/** Facts, observations, discrepancies: their labels are sentences, so entities are listed first. */
+function isClaim(iri) {
+  return /^https:\/\/w3id\.org\/rakg\/id\/(fact|observation|discrepancy|dataset)\//.test(iri);
 }
 
 function labelOf(labels, prefix) {
