@@ -11,7 +11,10 @@ import hashlib
 import json
 import os
 import shutil
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
@@ -21,8 +24,9 @@ from . import reasoning
 from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
-from .rdfio import canonical_turtle, parse_file, skolem_id
-from .store import GraphStore
+from .rdfio import parse_file, skolem_id
+from .rules import derive
+from .store import GraphStore, turtle_of_nquads
 from .validation import Problem, check_quotes, load_shapes, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
@@ -46,16 +50,25 @@ class Sources:
                 merged += graph
         return merged
 
-    def ontology(self) -> Graph:
+    @cached_property
+    def _ontology(self) -> Graph:
         return self.union("ontology/")
 
-    def data(self) -> Graph:
-        """Everything but the ontology: data/ files and any extra files."""
+    @cached_property
+    def _data(self) -> Graph:
         merged = Graph()
         for name, graph in self.graphs.items():
             if not name.startswith("ontology/"):
                 merged += graph
         return merged
+
+    def ontology(self) -> Graph:
+        """The ontology files merged (computed once; do not modify)."""
+        return self._ontology
+
+    def data(self) -> Graph:
+        """Everything but the ontology: data/ files and any extra files (computed once; do not modify)."""
+        return self._data
 
     def file_of(self, node) -> str:
         """The source file that describes ``node`` (as a subject), or ''."""
@@ -98,8 +111,13 @@ def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root.resolve()).as_posix() if path.is_relative_to(root.resolve()) else str(path)
 
 
-def validate_sources(sources: Sources, strict: bool = False, only: tuple = ()) -> list[Problem]:
-    """Run the quote check and the SHACL shapes; return warnings, raise on violations.
+def asserted_store(sources: Sources) -> GraphStore:
+    """The ontology and data in one pyoxigraph store, for the checks and the rules."""
+    return GraphStore.from_text((sources.data() + sources.ontology()).serialize(format="nt"), "ntriples")
+
+
+def validate_sources(sources: Sources, strict: bool = False, only: tuple = (), store: GraphStore | None = None) -> list[Problem]:
+    """Run the quote check, the SHACL shapes and the checks of queries/checks; return warnings, raise on violations.
 
     ``only`` limits the report to problems in those files (paths relative to the root).
     Raises ValidationFailed listing every violation (and, when ``strict``, every warning).
@@ -108,8 +126,7 @@ def validate_sources(sources: Sources, strict: bool = False, only: tuple = ()) -
     problems = check_quotes(data, sources.file_of)
     shapes = load_shapes(sources.root / SHAPES_DIR)
     problems += run_shacl(data, shapes, sources.ontology(), sources.file_of)
-    problems += run_checks(GraphStore.from_text((data + sources.ontology()).serialize(format="nt"), "ntriples"),
-                           sources.root / CHECKS_DIR, sources.file_of)
+    problems += run_checks(store or asserted_store(sources), sources.root / CHECKS_DIR, sources.file_of)
     if only:
         wanted = {_relative(Path(o), sources.root) for o in only}
         problems = [p for p in problems if p.file in wanted]
@@ -126,6 +143,7 @@ class BuildResult:
     quads: int
     warnings: list[Problem]
     counts: dict
+    timings: dict = field(default_factory=dict)
 
 
 def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
@@ -133,36 +151,61 @@ def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
 
     Raises DataError, ValidationFailed or reasoning.Inconsistent; the last good build is untouched.
     """
-    sources = load_sources(root)
-    warnings = validate_sources(sources, strict=strict)
-    reasoning.check_consistency(sources.ontology(), sources.data())
-    dataset = Dataset()
-    for name, graph in sources.graphs.items():
-        named = dataset.graph(graph_for(name))
-        named += graph
-    shapes_graph = dataset.graph(GRAPH["ontology/shapes"])
-    shapes_graph += load_shapes(root / SHAPES_DIR)
-    inferred = reasoning.infer(sources.ontology(), sources.data(), root / RULES_DIR)
-    dataset.graph(INFERRED_GRAPH).__iadd__(inferred)
-    return _publish(dataset, build_dir, warnings)
+    timings = Timings()
+    with timings("parse"):
+        sources = load_sources(root)
+        store = asserted_store(sources)
+    hermit = reasoning.start_consistency_check(sources.ontology(), sources.data())
+    with timings("validate (quotes, SHACL, checks)"):
+        warnings = validate_sources(sources, strict=strict, store=store)
+    with timings("rules"):
+        inferred = derive(sources.ontology(), sources.data(), root / RULES_DIR, store)
+    with timings("HermiT consistency (parallel process, remaining wait)"):
+        hermit.result()
+    with timings("write"):
+        graphs = {graph_for(name): graph for name, graph in sources.graphs.items()}
+        graphs[GRAPH["ontology/shapes"]] = load_shapes(root / SHAPES_DIR)
+        graphs[INFERRED_GRAPH] = inferred
+        result = _publish(graphs, build_dir, warnings)
+    result.timings = timings.seconds
+    return result
 
 
-def canonical_nquads(dataset: Dataset) -> str:
-    """Sorted N-Quads with content-derived blank node labels."""
+class Timings:
+    """Wall-clock seconds per build step, for `rakg build --timings` and the benchmarks."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, step: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = round(time.perf_counter() - started, 2)
+
+
+def canonical_nquads(graphs) -> str:
+    """Sorted N-Quads with content-derived blank node labels.
+
+    ``graphs`` maps graph IRIs to rdflib graphs; an rdflib Dataset is accepted too.
+    """
+    if isinstance(graphs, Dataset):
+        graphs = {c.identifier: c for c in graphs.graphs() if isinstance(c.identifier, URIRef)}
     lines = set()
-    for context in dataset.graphs():
+    for name, graph in graphs.items():
         labels = {}
-        for triple in context:
+        for triple in graph:
             terms = []
             for term in triple:
                 if isinstance(term, BNode):
                     if term not in labels:
-                        labels[term] = "_:b" + skolem_id(context, term)
+                        labels[term] = "_:b" + skolem_id(graph, term)
                     terms.append(labels[term])
                 else:
                     terms.append(_n3(term))
-            if isinstance(context.identifier, URIRef):
-                lines.add(f"{' '.join(terms)} <{context.identifier}> .")
+            lines.add(f"{' '.join(terms)} <{name}> .")
     return "\n".join(sorted(lines)) + "\n"
 
 
@@ -178,23 +221,21 @@ def _n3(term) -> str:
     return f'"{text}"'
 
 
-def _counts(dataset: Dataset) -> dict:
-    union = Graph()
-    for context in dataset.graphs():
-        if context.identifier != INFERRED_GRAPH:
-            union += context
-    facts = {s for s in union.subjects(RDF.type) if (s, RDF.type, None) in union}
+def _counts(graphs: dict, nquads: str) -> dict:
+    facts = set()
+    for name, graph in graphs.items():
+        if name != INFERRED_GRAPH:
+            facts.update(graph.subjects(RAKG.statedIn))
     return {
-        "quads": sum(len(c) for c in dataset.graphs()),
-        "graphs": sorted(str(c.identifier) for c in dataset.graphs() if len(c)),
-        "subjects": len(facts),
-        "inferred": len(dataset.graph(INFERRED_GRAPH)),
-        "facts": len(set(union.subjects(RAKG.statedIn))),
+        "quads": nquads.count("\n"),
+        "graphs": sorted(str(name) for name, graph in graphs.items() if len(graph)),
+        "inferred": len(graphs.get(INFERRED_GRAPH, ())),
+        "facts": len(facts),
     }
 
 
-def _publish(dataset: Dataset, build_dir: Path, warnings: list[Problem]) -> BuildResult:
-    nquads = canonical_nquads(dataset)
+def _publish(graphs: dict, build_dir: Path, warnings: list[Problem]) -> BuildResult:
+    nquads = canonical_nquads(graphs)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
     releases = build_dir / "releases"
     target = releases / digest[:16]
@@ -202,11 +243,8 @@ def _publish(dataset: Dataset, build_dir: Path, warnings: list[Problem]) -> Buil
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     (staging / "graph.nq").write_text(nquads, encoding="utf-8")
-    union = Graph()
-    for context in dataset.graphs():
-        union += context
-    (staging / "graph.ttl").write_text(canonical_turtle(union), encoding="utf-8")
-    counts = _counts(dataset)
+    (staging / "graph.ttl").write_bytes(turtle_of_nquads(nquads))
+    counts = _counts(graphs, nquads)
     manifest = {"content_hash": digest, **counts}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if target.exists():

@@ -64,9 +64,10 @@ def validate(config_file, strict, only, paths) -> None:
         sources = build_module.load_sources(settings.root_path, tolerate=bool(only), extra=tuple(paths))
         for skipped in sources.skipped:
             click.echo(f"  note: skipped {skipped}", err=True)
+        hermit = None if only else reasoning.start_consistency_check(sources.ontology(), sources.data())
         warnings = build_module.validate_sources(sources, strict=strict, only=only)
-        if not only:
-            reasoning.check_consistency(sources.ontology(), sources.data())
+        if hermit is not None:
+            hermit.result()
     except RakgError as error:
         _fail(error)
     for warning in warnings:
@@ -95,7 +96,8 @@ def passage(config_file, locator) -> None:
 @main.command()
 @config_option
 @strict_option
-def build(config_file, strict) -> None:
+@click.option("--timings", is_flag=True, help="Print the seconds each build step took.")
+def build(config_file, strict, timings) -> None:
     """Validate, reason and write build/current/graph.nq (the last good build survives a failure)."""
     from .build import build as run_build
 
@@ -105,6 +107,9 @@ def build(config_file, strict) -> None:
     except RakgError as error:
         _fail(error)
     click.echo(f"built {result.path} ({result.quads} quads, content hash {result.content_hash[:16]})")
+    if timings:
+        for step, seconds in result.timings.items():
+            click.echo(f"  {seconds:6.2f} s  {step}")
 
 
 @main.command()
@@ -160,6 +165,28 @@ def query(config_file, query, inferred, fmt, update_expected) -> None:
         click.echo(f"wrote {named.expected_path}")
         return
     click.echo(dumps(result) if fmt == "json" else format_table(result))
+
+
+@main.command()
+@config_option
+@click.argument("iri")
+@click.option("--depth", default=2, show_default=True, help="How many levels of derived premises to explain.")
+def explain(config_file, iri, depth) -> None:
+    """Explain a derived statement (an IRI under id/derivation/) or everything derived about a resource:
+    the rule, the validity dates and the facts behind it with their quotes. IRIs may use the project prefixes."""
+    from .catalog import open_built_store
+    from .namespaces import PREFIXES
+    from .rules import explain as explain_iri
+
+    settings = load_settings(config_file=config_file)
+    prefix, _, local = iri.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        iri = str(PREFIXES[prefix]) + local
+    try:
+        lines = explain_iri(open_built_store(settings), iri, settings.root_path / "queries" / "service", depth)
+    except RakgError as error:
+        _fail(error)
+    click.echo("\n".join(lines).rstrip())
 
 
 @main.command()

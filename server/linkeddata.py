@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Response
 
 from . import protocol
@@ -32,6 +34,7 @@ from .namespaces import RAKG
 from .rdfio import canonical_turtle
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFLIB_FORMATS = {"ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld", "nquads": "nquads", "trig": "trig"}
 RDF_FORMAT_LINKS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
 NAME_PROPERTIES = {RDFS_LABEL, SKOS + "altLabel", SKOS + "prefLabel", RDF_TYPE, SKOS + "exactMatch"}
@@ -81,14 +84,18 @@ def entity_context(d: Describer, iri: str) -> dict | None:
     if not (statements or incoming or fact_rows):
         return None
     refs = source_refs(d, d.rows("entity-fact-sources", iri))
-    own = [r for r in statements if r["graph"]["value"] != INFERRED]
+    asserted = [r for r in statements if r["graph"]["value"] != INFERRED]
+    inferred_only = bool(statements) and not asserted
+    own = asserted or statements
     context = {
         "entity": d.iri(iri),
         **names(d, own),
         "properties": group_values((d.term(r["property"]), d.term(r["value"])) for r in own if r["property"]["value"] not in NAME_PROPERTIES),
         "facts": fact_cards(d, fact_rows, refs),
         "incoming": [(d.term(r["subject"]), d.term(r["property"])) for r in incoming if r["graph"]["value"] != INFERRED],
-        "derived": derived(d, iri, statements, incoming),
+        "derived": [] if inferred_only else derived(d, iri),
+        "inferred_only": inferred_only,
+        "statement": reified(d, own),
         "self_card": None,
         "discrepancies": [],
     }
@@ -113,12 +120,29 @@ def names(d: Describer, rows: list[dict]) -> dict:
     return out
 
 
-def derived(d: Describer, iri: str, statements: list[dict], incoming: list[dict]) -> list[tuple[Term, Term, Term]]:
-    """The triples of graph/inferred that have ``iri`` as subject or object."""
-    subject = d.iri(iri)
-    out = [(subject, d.term(r["property"]), d.term(r["value"])) for r in statements if r["graph"]["value"] == INFERRED]
-    out += [(d.term(r["subject"]), d.term(r["property"]), subject) for r in incoming if r["graph"]["value"] == INFERRED]
-    return out
+def reified(d: Describer, rows: list[dict]) -> tuple | None:
+    """(subject, predicate, object) of a reified statement (a rakg:Derivation), else None."""
+    parts = {r["property"]["value"].rsplit("#", 1)[-1]: r["value"] for r in rows if r["property"]["value"].startswith(RDF_NS)}
+    if not {"subject", "predicate", "object"} <= set(parts):
+        return None
+    return tuple(d.term(parts[k]) for k in ("subject", "predicate", "object"))
+
+
+def derived(d: Describer, iri: str) -> list[dict]:
+    """The statements of graph/inferred with ``iri`` as subject or object, each with the rule and premises that explain it."""
+    found: dict[tuple, dict] = {}
+    for row in d.rows("entity-derived", iri):
+        key = (row["subject"]["value"], row["property"]["value"], json.dumps(row["value"], sort_keys=True))
+        item = found.setdefault(key, {
+            "subject": d.term(row["subject"]), "property": d.term(row["property"]), "value": d.term(row["value"]),
+            "derivation": d.term(row.get("derivation")), "rules": [], "premises": [], "background": False,
+        })
+        for name, field in (("rule", "rules"), ("premise", "premises")):
+            term = d.term(row.get(name))
+            if term and term.value not in {t.value for t in item[field]}:
+                item[field].append(term)
+        item["background"] = item["background"] or row.get("background", {}).get("value") == "true"
+    return list(found.values())
 
 
 def self_card(d: Describer, iri: str, own: list[dict], refs: dict) -> FactCard:
@@ -151,7 +175,7 @@ def graph_context(d: Describer, iri: str) -> dict | None:
             return {
                 "entity": d.iri(iri), "labels": [], "alt_labels": [], "classes": [d.iri("http://www.w3.org/ns/sparql-service-description#NamedGraph")],
                 "matches": [], "properties": [(d.iri("http://rdfs.org/ns/void#triples"), [size])], "facts": [], "incoming": [],
-                "derived": [], "self_card": None, "discrepancies": [],
+                "derived": [], "inferred_only": False, "statement": None, "self_card": None, "discrepancies": [],
             }
     return None
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, graph_context, ontology_context, rdf_response, source_context
-from .namespaces import BASE, ENTITY_KINDS, FACT_KINDS, PREFIXES
+from .namespaces import BASE, FACT_KINDS, PREFIXES
 
 pages = Blueprint("pages", __name__)
 
@@ -136,7 +136,8 @@ def _rdf_or_page(fmt: str | None, iri: str, template: str, context: dict):
         choose_format(request.headers.get("Accept"), request.args.get("format"))  # raises the 406
     if fmt == "html":
         return render_template(template, formats=RDF_FORMAT_LINKS, path=request.path, **context)
-    graph = _describer().graph("entity-description", iri, include_inferred=_flag("inferred"))
+    inferred = _flag("inferred") or context.get("inferred_only", False)
+    graph = _describer().graph("entity-description", iri, include_inferred=inferred)
     return rdf_response(graph, fmt)
 
 
@@ -146,10 +147,10 @@ def _flag(name: str) -> bool:
 
 @pages.route("/id/<kind>/<path:slug>")
 def entity(kind: str, slug: str):
-    """An entity or fact: HTML for browsers, its RDF description (Turtle by default) for other clients."""
+    """An entity, fact or derivation: HTML for browsers, its RDF description (Turtle by default) for other clients."""
     iri = f"{BASE}id/{kind}/{slug}"
     fmt = _negotiate()
-    context = entity_context(_describer(), iri) if kind in ENTITY_KINDS + FACT_KINDS else None
+    context = entity_context(_describer(), iri) if re.fullmatch(r"[a-z][a-z0-9-]*", kind) else None
     if context is None:
         return _unknown(iri, fmt, slug)
     return _rdf_or_page(fmt, iri, "entity.html", {**context, "kind": kind})

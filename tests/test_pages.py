@@ -278,3 +278,15 @@ def test_section_and_chapter_pages_list_their_parts(live_server):
 def test_other_iris_under_the_base_resolve(live_server):
     _, page = get_page(live_server, "/graph/ontology/rakg")
     assert "triples" in page.plain
+
+
+def test_derived_statements_are_marked_and_explained(live_server):
+    response, page = get_page(live_server, "/id/state/russia")
+    derived = response.text.split('id="derived"', 1)[1].split("</section>", 1)[0]
+    assert "graph/inferred" in derived and 'class="derived-row"' in derived
+    explanations = [link for link in Page(derived).links if link.startswith("/id/derivation/")]
+    assert explanations, "derived statements link to their rakg:Derivation"
+    _, explanation = get_page(live_server, explanations[0])
+    assert "/id/state/russia" in explanation.links and any(link.startswith("/rule/") for link in explanation.links)
+    rdf = parse_rdf(requests.get(live_server + explanations[0], headers={"Accept": "text/turtle"}, timeout=60).text, "turtle")
+    assert (None, URIRef(RAKG + "derivedBy"), None) in rdf
