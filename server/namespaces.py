@@ -49,7 +49,7 @@ ENTITY_KINDS = (
     "group",
     "concept",
 )
-FACT_KINDS = ("fact", "observation", "discrepancy", "dataset")
+FACT_KINDS = ("fact", "observation", "discrepancy", "dataset", "derivation")
 
 PREFIXES = {
     "rakg": RAKG,

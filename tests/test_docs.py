@@ -65,3 +65,19 @@ def test_every_cli_command_is_documented():
 def test_every_setting_is_documented():
     for setting in SETTINGS:
         assert f"| `{setting.name}` |" in README, f"README settings table lacks {setting.name}"
+
+
+@pytest.mark.parametrize("command,expected", list(_sessions("rakg explain")), ids=lambda v: v if isinstance(v, str) and v.startswith("rakg") else "")
+def test_readme_explain_outputs_are_real(command, expected, settings):
+    from server.rules import explain
+    from server.catalog import open_built_store
+    from server.namespaces import PREFIXES
+
+    prefix, _, local = shlex.split(command)[2].partition(":")
+    lines = explain(open_built_store(settings), str(PREFIXES[prefix]) + local, ROOT / "queries" / "service")
+    assert "\n".join(lines).rstrip() == expected
+
+
+def test_every_rule_is_in_the_readme_table():
+    for rule in sorted((ROOT / "ontology/rules").glob("*.rq")):
+        assert f"`{rule.stem}`" in README, f"README rules table lacks {rule.stem}"
