@@ -26,9 +26,10 @@ def create_app(overrides: dict | None = None):
         files = settings.data_files
     else:
         build_dir = current_build(settings.build_path)
-        if build_dir is None:
+        external = settings.store.startswith(("http://", "https://"))
+        if build_dir is None and not external:
             raise ConfigError("nothing to serve: run `rakg build` first, or give RDF files with --data", where=str(settings.build_path))
-        files = [build_dir / "graph.nq"]
+        files = [build_dir / "graph.nq"] if build_dir else []
     app = Flask(__name__, static_folder=str(Path(__file__).parent / "static"), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import time
+
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from . import protocol
 from .errors import Forbidden, MethodNotAllowed, NotAcceptable, PayloadTooLarge, QueryError, UnsupportedMediaType
 from .executor import Job
+from .linking import forward
 
 api = Blueprint("api", __name__)
 
@@ -72,6 +76,19 @@ def sparql():
     service = _service()
     protocol.refuse_update(query)
     protocol.check_services(query, service.settings.allowed_services, service.prefixes)
+    federated = bool(protocol.service_endpoints(query, service.prefixes))
+    key = _cache_key(service, query)
+    etag = f'"{key[:40]}"'
+    if not federated:
+        if request.if_none_match.contains(key[:40]):
+            return _cached_headers(Response(status=304), etag)
+        cached = service.cache.get(key)
+        if cached is not None:
+            return _answer_response(service, *cached, etag=etag)
+    client = request.remote_addr or "unknown"
+    service.budget.check(client)
+    if federated:
+        query = protocol.route_services(query, service.settings.allowed_services, service.prefixes, service.proxy_base)
     job = Job(
         query=query,
         fmt_accept=request.headers.get("Accept"),
@@ -81,12 +98,55 @@ def sparql():
         default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
         named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
     )
-    answer = service.pool.run(job)
-    response = Response(answer.body, content_type=protocol.content_type(answer.format))
-    response.headers["X-Result-Rows"] = str(answer.rows)
-    if answer.truncated:
-        response.headers["X-Result-Truncated"] = f"true; limit={service.settings.max_rows}"
+    started = time.monotonic()
+    try:
+        answer = service.pool.run(job)
+    finally:
+        service.budget.charge(client, time.monotonic() - started)
+    entry = (answer.body, answer.format, answer.rows, answer.truncated)
+    if federated:
+        return _answer_response(service, *entry, etag=None)
+    service.cache.put(key, entry)
+    return _answer_response(service, *entry, etag=etag)
+
+
+def _cache_key(service, query: str) -> str:
+    """The data's content hash and everything in the request that can change the answer."""
+    parts = [service.content_hash, query, request.headers.get("Accept", ""), request.values.get("format", ""),
+             str(_flag("inferred")), "|".join(request.values.getlist("default-graph-uri")),
+             "|".join(request.values.getlist("named-graph-uri")), str(service.settings.max_rows)]
+    return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def _cached_headers(response: Response, etag: str | None) -> Response:
+    if etag:
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Vary"] = "Accept"
     return response
+
+
+def _answer_response(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None) -> Response:
+    response = Response(body, content_type=protocol.content_type(fmt))
+    response.headers["X-Result-Rows"] = str(rows)
+    if truncated:
+        response.headers["X-Result-Truncated"] = f"true; limit={service.settings.max_rows}"
+    return _cached_headers(response, etag)
+
+
+@api.route("/federation/<int:index>", methods=["GET", "POST"])
+def federation(index: int):
+    """The one door to other endpoints: query workers reach allow-listed SERVICE endpoints only through here."""
+    service = _service()
+    if request.remote_addr not in ("127.0.0.1", "::1"):
+        raise Forbidden("the federation proxy serves this server's own query workers only")
+    endpoints = service.settings.allowed_services
+    if index >= len(endpoints):
+        raise Forbidden(f"no allow-listed endpoint number {index}")
+    query = request.values.get("query") or request.get_data(as_text=True)
+    target = service.settings.service_targets[endpoints[index]]
+    reply = forward(target, query, request.headers.get("Accept", ""), service.settings.query_timeout)
+    return Response(reply.body, status=reply.status, content_type=reply.content_type)
 
 
 @api.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -97,16 +97,21 @@ def passage(config_file, locator) -> None:
 @config_option
 @strict_option
 @click.option("--timings", is_flag=True, help="Print the seconds each build step took.")
-def build(config_file, strict, timings) -> None:
+@click.option("--into", "into", metavar="URL", help="Also load the built graphs into an external store through its Graph Store Protocol endpoint (e.g. http://127.0.0.1:7878/store).")
+def build(config_file, strict, timings, into) -> None:
     """Validate, reason and write build/current/graph.nq (the last good build survives a failure)."""
     from .build import build as run_build
+    from .store import load_into
 
     settings = load_settings(config_file=config_file)
     try:
         result = run_build(settings.root_path, settings.build_path, strict=strict)
+        click.echo(f"built {result.path} ({result.quads} quads, content hash {result.content_hash[:16]})")
+        if into:
+            graphs = load_into(into, (result.path / "graph.nq").read_text(encoding="utf-8"))
+            click.echo(f"loaded {graphs} named graphs into {into}")
     except RakgError as error:
         _fail(error)
-    click.echo(f"built {result.path} ({result.quads} quads, content hash {result.content_hash[:16]})")
     if timings:
         for step, seconds in result.timings.items():
             click.echo(f"  {seconds:6.2f} s  {step}")
@@ -127,7 +132,8 @@ def stats(config_file) -> None:
 
 @main.command()
 @config_option
-@setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "store")
+@setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "service_map",
+                 "client_budget", "cache_entries", "cache_bytes", "store")
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
 def serve(config_file, data, **options) -> None:
     """Serve the SPARQL endpoint, linked-data pages and web UI with gunicorn (builds the graph first if needed)."""

@@ -80,6 +80,19 @@ class QueryTimeout(RakgError):
     status = 503
 
 
+class TooManyRequests(RakgError):
+    """A client used up its query budget; carries the seconds to wait (Retry-After)."""
+
+    status = 429
+
+    def __init__(self, message: str, where: str | None = None, retry_after: int = 60):
+        super().__init__(message, where)
+        self.retry_after = retry_after
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.where, self.retry_after))
+
+
 class ConfigError(RakgError):
     """A setting has an invalid value."""
 
@@ -97,6 +110,7 @@ def error_body(error: RakgError) -> dict:
 
 
 READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
+CORS_EXPOSED = "X-Result-Rows, X-Result-Truncated, ETag, Retry-After"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -125,7 +139,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(RakgError)
     def _rakg(error: RakgError):
-        return error_response(error)
+        response = error_response(error)
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -148,7 +165,7 @@ def register_error_handlers(app) -> None:
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-            response.headers["Access-Control-Expose-Headers"] = "X-Result-Rows, X-Result-Truncated, ETag"
+            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
         if response.mimetype == "text/html":
             response.headers.update(SECURITY_HEADERS)
         response.headers["X-Content-Type-Options"] = "nosniff"

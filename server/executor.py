@@ -21,10 +21,10 @@ CONTEXT = multiprocessing.get_context("spawn")
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """How a child process opens the store: N-Quads files into memory, or an on-disk store read-only."""
+    """How a child process opens the store: files into memory, an on-disk store (a folder) read-only, or an external SPARQL endpoint (a URL)."""
 
     files: tuple[str, ...] = ()
-    directory: str | None = None
+    location: str | None = None
 
 
 @dataclass(frozen=True)

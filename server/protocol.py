@@ -63,8 +63,8 @@ _COMMENT_OR_STRING = re.compile(
 
 
 def _strip(query: str) -> str:
-    """The query with comments and string literals blanked; IRIs kept."""
-    return _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " ", query)
+    """The query with comments and string literals blanked (same length, so offsets still match); IRIs kept."""
+    return _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " " * len(m.group(0)), query)
 
 
 def _body(query: str) -> str:
@@ -98,28 +98,50 @@ def refuse_update(query: str) -> None:
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused")
 
 
+SERVICE_CLAUSE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?(<[^>]*>|[?$]\w+|[\w.-]*:[\w.-]*)", re.IGNORECASE)
+
+
+def _service_targets(query: str, prefixes: dict[str, str]):
+    """(start, end, endpoint) of every SERVICE target in the query; a variable endpoint is '?var'."""
+    text = _strip(query)
+    if "service" not in text.lower():
+        return
+    declared = dict(prefixes)
+    declared.update({m.group(1): m.group(2) for m in re.finditer(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", text, re.IGNORECASE)})
+    for match in SERVICE_CLAUSE.finditer(text):
+        target = match.group(1)
+        if target.startswith("<"):
+            endpoint = target[1:-1]
+        elif target[0] in "?$":
+            endpoint = "?" + target[1:]
+        else:
+            prefix, _, local = target.partition(":")
+            endpoint = declared.get(prefix, f"{prefix}:") + local
+        yield match.start(1), match.end(1), endpoint
+
+
 def service_endpoints(query: str, prefixes: dict[str, str]) -> list[str]:
     """Every endpoint a SERVICE clause names; a variable endpoint is returned as '?var'.
 
     >>> service_endpoints("PREFIX w: <https://q.org/> SELECT * { SERVICE SILENT w:sparql { ?s ?p ?o } }", {})
     ['https://q.org/sparql']
     """
-    text = _strip(query)
-    if "service" not in text.lower():
-        return []
-    declared = dict(prefixes)
-    declared.update({m.group(1): m.group(2) for m in re.finditer(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", text, re.IGNORECASE)})
-    found = []
-    for match in re.finditer(r"\bSERVICE\s+(?:SILENT\s+)?(<[^>]*>|[?$]\w+|[\w.-]*:[\w.-]*)", text, re.IGNORECASE):
-        target = match.group(1)
-        if target.startswith("<"):
-            found.append(target[1:-1])
-        elif target[0] in "?$":
-            found.append("?" + target[1:])
-        else:
-            prefix, _, local = target.partition(":")
-            found.append(declared.get(prefix, f"{prefix}:") + local)
-    return found
+    return [endpoint for _, _, endpoint in _service_targets(query, prefixes)]
+
+
+def route_services(query: str, allowed: list[str], prefixes: dict[str, str], proxy_base: str) -> str:
+    """The query with every SERVICE target (all on the allow-list; check_services first) replaced by this
+    server's federation proxy for that endpoint, so that every outgoing request goes through one client
+    with a User-Agent, a timeout and Retry-After handling.
+
+    >>> route_services("SELECT * { SERVICE <https://q.org/sparql> { ?s ?p ?o } }", ["https://q.org/sparql"], {}, "http://127.0.0.1:8000")
+    'SELECT * { SERVICE <http://127.0.0.1:8000/federation/0> { ?s ?p ?o } }'
+    """
+    pieces, last = [], 0
+    for start, end, endpoint in _service_targets(query, prefixes):
+        pieces += [query[last:start], f"<{proxy_base}/federation/{allowed.index(endpoint)}>"]
+        last = end
+    return "".join(pieces) + query[last:]
 
 
 def check_services(query: str, allowed: list[str], prefixes: dict[str, str]) -> None:

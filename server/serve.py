@@ -35,7 +35,7 @@ def run(settings: Settings, overrides: dict, echo=print) -> None:
         echo("building the graph first (sources changed or no build yet) ...")
         result = build(settings.root_path, settings.build_path)
         echo(f"built {result.path} ({result.quads} quads)")
-    if settings.store != "memory":
+    if settings.store != "memory" and not settings.store.startswith(("http://", "https://")):
         from .build import current_build
         from .store import prepare_disk_store
 

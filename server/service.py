@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +18,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from . import protocol
 from .catalog import load_catalog, results_json
-from .errors import NotAcceptable, RakgError
+from .errors import NotAcceptable, RakgError, TooManyRequests
 from .executor import QueryPool, StoreSpec
 from .namespaces import BASE, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from .rdfio import canonical_turtle
@@ -62,6 +67,66 @@ class LabelIndex:
         return [{"iri": iri, "matched": label, "lang": lang, "labels": self.names.get(iri, {})} for iri, (_, label, lang) in hits]
 
 
+class ResultCache:
+    """Query results of this worker process, least recently used first out, bounded by entries and bytes."""
+
+    def __init__(self, entries: int, max_bytes: int):
+        self.entries, self.max_bytes, self.bytes = entries, max_bytes, 0
+        self.items: OrderedDict[str, tuple] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: str, value: tuple) -> None:
+        size = len(value[0])
+        if self.entries <= 0 or size > self.max_bytes:
+            return
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.bytes += size
+            while len(self.items) > self.entries or self.bytes > self.max_bytes:
+                _, old = self.items.popitem(last=False)
+                self.bytes -= len(old[0])
+
+
+class Budget:
+    """Query-seconds per client over the last minute, as the Wikidata Query Service counts them."""
+
+    WINDOW = 60.0
+
+    def __init__(self, seconds_per_minute: float):
+        self.limit = seconds_per_minute
+        self.spent: dict[str, list[tuple[float, float]]] = {}
+        self.lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        """Raises TooManyRequests (429, with Retry-After) when the client has used its budget."""
+        if self.limit <= 0:
+            return
+        now = time.monotonic()
+        with self.lock:
+            recent = [(t, s) for t, s in self.spent.get(client, []) if now - t < self.WINDOW]
+            self.spent[client] = recent
+            used = sum(s for _, s in recent)
+        if used >= self.limit:
+            wait = max(1, int(self.WINDOW - (now - recent[0][0])) + 1)
+            raise TooManyRequests(
+                f"query budget used: {used:.1f} of {self.limit:g} query-seconds per minute (setting client_budget); retry in {wait} s",
+                retry_after=wait)
+
+    def charge(self, client: str, seconds: float) -> None:
+        if self.limit > 0:
+            with self.lock:
+                self.spent.setdefault(client, []).append((time.monotonic(), seconds))
+
+
 class Service:
     """Everything a request needs, made once by create_app."""
 
@@ -69,15 +134,21 @@ class Service:
         self.settings = settings
         self.files = files
         self.build_dir = build_dir
-        if settings.store != "memory":
+        external = settings.store.startswith(("http://", "https://"))
+        if settings.store != "memory" and not external:
             prepare_disk_store(Path(settings.store), files)
-        spec = StoreSpec(files=tuple(str(f) for f in files), directory=None if settings.store == "memory" else settings.store)
+        spec = StoreSpec(files=tuple(str(f) for f in files), location=None if settings.store == "memory" else settings.store)
         self.store = open_store(spec)
         self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout)
         queries = settings.root_path / "queries"
         self.catalog = load_catalog(queries)
         self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))
         self.prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+        self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
+        self.budget = Budget(settings.client_budget)
+        self.content_hash = _content_hash(files, settings.store)
+        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        self.proxy_base = f"http://{host}:{settings.port}"
         self.descriptions = {"service": self._service_description(), "void": self._void(queries / "service")}
 
     def close(self) -> None:
@@ -181,6 +252,16 @@ def _format_iri(key: str) -> str:
         "nquads": "http://www.w3.org/ns/formats/N-Quads",
         "trig": "http://www.w3.org/ns/formats/TriG",
     }[key]
+
+
+def _content_hash(files: list[Path], store: str) -> str:
+    """Identity of the served data: the build's content hash, or the served files' names, sizes and times
+    (and the store's location, which for an external store is all we know)."""
+    manifest = files[0].parent / "manifest.json" if files else None
+    if manifest is not None and manifest.exists():
+        return json.loads(manifest.read_text(encoding="utf-8"))["content_hash"] + store
+    identity = store + "\n" + "\n".join(f"{f.resolve()} {f.stat().st_size} {f.stat().st_mtime_ns}" for f in files)
+    return hashlib.sha256(identity.encode()).hexdigest()
 
 
 def graph_iri_for_file(path: Path) -> URIRef:

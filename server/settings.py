@@ -39,6 +39,10 @@ SETTINGS = (
     Setting("max_rows", 10000, "Most result rows returned; more are cut and the result is flagged as truncated."),
     Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
     Setting("service_allowlist", "", "Comma-separated SPARQL endpoints that SERVICE may call; empty refuses every SERVICE."),
+    Setting("service_map", "", "Comma-separated ENDPOINT=URL pairs: SERVICE <ENDPOINT> is sent to URL instead (an offline mirror or a test stand-in)."),
+    Setting("client_budget", 0.0, "Query-seconds per minute one client (IP address) may use before getting 429 with Retry-After; 0 switches the budget off."),
+    Setting("cache_entries", 512, "Most query results kept in each worker's in-process cache (0 switches the cache off)."),
+    Setting("cache_bytes", 64_000_000, "Most bytes of query results kept in each worker's in-process cache."),
     Setting("data", "", "Comma-separated RDF files to serve instead of the built graph (like `oxigraph serve`)."),
     Setting("store", "memory", "Where the served store lives: 'memory', or a folder path for an on-disk store."),
 )
@@ -57,6 +61,10 @@ class Settings:
     max_rows: int
     max_request_bytes: int
     service_allowlist: str
+    service_map: str
+    client_budget: float
+    cache_entries: int
+    cache_bytes: int
     data: str
     store: str
 
@@ -71,6 +79,12 @@ class Settings:
     @property
     def allowed_services(self) -> list[str]:
         return [s.strip() for s in self.service_allowlist.split(",") if s.strip()]
+
+    @property
+    def service_targets(self) -> dict[str, str]:
+        """ENDPOINT → URL to call, for every allowed endpoint (itself unless service_map redirects it)."""
+        mapped = dict(pair.split("=", 1) for pair in self.service_map.split(",") if "=" in pair)
+        return {endpoint: mapped.get(endpoint, endpoint).strip() for endpoint in self.allowed_services}
 
     @property
     def data_files(self) -> list[Path]:

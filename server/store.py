@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
-from .errors import DataError, Forbidden, QueryError
+from .errors import DataError, Forbidden, NotAcceptable, QueryError
 from .namespaces import INFERRED_GRAPH, PREFIXES
 
 FORMATS = {
@@ -137,7 +137,7 @@ def serialize(result, fmt: str, max_rows: int) -> Answer:
     """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows``."""
     if isinstance(result, ox.QueryBoolean):
         return Answer(_boolean(bool(result), fmt), fmt, 1, False)
-    if isinstance(result, ox.QueryTriples):
+    if not isinstance(result, ox.QuerySolutions):
         triples = list(itertools.islice(result, max_rows + 1))
         truncated = len(triples) > max_rows
         triples = triples[:max_rows]
@@ -278,10 +278,95 @@ def prepare_disk_store(directory: Path, files: list[Path]) -> None:
     marker.write_text(identity, encoding="utf-8")
 
 
-def open_store(spec) -> GraphStore:
-    """Open the store an executor.StoreSpec describes: an on-disk store read-only, or files loaded into memory."""
-    if spec.directory:
-        return GraphStore(ox.Store.read_only(spec.directory))
+class RemoteStore:
+    """The same verbs as GraphStore over an external SPARQL 1.1 endpoint (Oxigraph server, Fuseki, Virtuoso, QLever…).
+
+    The default graph is the union of the endpoint's named graphs other than graph/inferred, sent as
+    default-graph-uri parameters, exactly as the embedded store computes it.
+    """
+
+    def __init__(self, endpoint: str, timeout: float = 60.0):
+        self.endpoint, self.timeout = endpoint, timeout
+        self.inferred = ox.NamedNode(str(INFERRED_GRAPH))
+        rows = self._request("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json", [], [])
+        self.graphs = [row["g"] for row in ox.parse_query_results(rows, format=ox.QueryResultsFormat.JSON)]
+
+    def asserted_graphs(self) -> list:
+        return [g for g in self.graphs if g != self.inferred]
+
+    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None):
+        """Run the query remotely; returns pyoxigraph results, so serialization is the same as for the embedded store.
+
+        Raises QueryError with the endpoint's message when it refuses the query.
+        """
+        from .protocol import query_form
+
+        prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in QUERY_PREFIXES.items())
+        text = prologue + sparql + "".join(f"\nVALUES ?{k} {{ <{v}> }}" for k, v in (bindings or {}).items())
+        defaults = list(default_graph_uris) or [g.value for g in self.asserted_graphs()] + ([self.inferred.value] if include_inferred else [])
+        if query_form(sparql) in ("select", "ask"):
+            body = self._request(text, "application/sparql-results+json", defaults, list(named_graph_uris))
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        body = self._request(text, "application/n-triples", defaults, list(named_graph_uris))
+        return list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
+
+    def _request(self, query: str, accept: str, defaults: list, named: list) -> bytes:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        fields = [("query", query)] + [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        request = urllib.request.Request(self.endpoint, data=urllib.parse.urlencode(fields).encode(), method="POST",
+                                         headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as error:
+            raise QueryError(f"the store refused the query: {error.read().decode(errors='replace')[:500]}", where=self.endpoint) from error
+        except urllib.error.URLError as error:
+            raise DataError(f"cannot reach the store: {error.reason}", where=self.endpoint) from error
+
+    def dump_format(self, key: str) -> bytes:
+        raise NotAcceptable("whole-dataset downloads come from the store itself when the service runs over an external store")
+
+    def __len__(self) -> int:
+        rows = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(next(iter(rows))["n"].value)
+
+
+def load_into(endpoint: str, nquads: str, timeout: float = 600.0) -> int:
+    """Replace each named graph of an external store (Graph Store Protocol PUT ?graph=) with the graphs of an N-Quads text;
+    returns the number of graphs sent.
+
+    Raises DataError naming the graph when the store refuses it.
+    """
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    graphs: dict[str, list[str]] = {}
+    for line in nquads.splitlines():
+        head, _, graph = line.rstrip(" .").rpartition(" <")
+        graphs.setdefault(graph.rstrip(">"), []).append(head + " .")
+    for graph, lines in graphs.items():
+        url = f"{endpoint}?{urllib.parse.urlencode({'graph': graph})}"
+        request = urllib.request.Request(url, data="\n".join(lines).encode("utf-8"), method="PUT",
+                                         headers={"Content-Type": "application/n-triples"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):
+                pass
+        except urllib.error.URLError as error:
+            raise DataError(f"the store refused graph <{graph}>: {error}", where=endpoint) from error
+    return len(graphs)
+
+
+def open_store(spec):
+    """Open the store an executor.StoreSpec describes: an external endpoint, an on-disk store read-only,
+    or files loaded into memory."""
+    if spec.location and spec.location.startswith(("http://", "https://")):
+        return RemoteStore(spec.location)
+    if spec.location:
+        return GraphStore(ox.Store.read_only(spec.location))
     return load([Path(f) for f in spec.files])
 
 

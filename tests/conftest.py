@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,37 @@ def server_factory(settings):
     yield start
     for process in started:
         stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_factory(tmp_path_factory):
+    """Start real `oxigraph serve` instances (the PyPI package's CLI) on loopback; returns (base URL, location)."""
+    import shutil
+    import subprocess
+    import time
+    import urllib.request
+
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    started = []
+
+    def start(load: Path | None = None, read_only: bool = False) -> str:
+        location = tmp_path_factory.mktemp("oxigraph")
+        if load is not None:
+            subprocess.run([binary, "load", "--location", str(location), "--file", str(load)], check=True, capture_output=True)
+        port = _free_port()
+        command = [binary, "serve-read-only" if read_only else "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=2):
+                    return base
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("oxigraph did not start")
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(10)
