@@ -74,3 +74,10 @@ def test_a_shape_violation_fails_the_build_and_keeps_the_last_good_build(root, p
         build(sources, previous_build)
     assert any(p.shape == "shape:Membership-member" and p.file == "data/chapter/zz-broken.ttl" for p in failure.value.problems)
     assert current_build(previous_build) == before
+
+
+def test_building_twice_gives_the_same_content_hash(root, built, tmp_path):
+    result, _ = built
+    again = build(root, tmp_path / "again")
+    assert again.content_hash == result.content_hash
+    assert (again.path / "graph.nq").read_bytes() == (result.path / "graph.nq").read_bytes()
