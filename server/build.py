@@ -18,7 +18,6 @@ from functools import cached_property
 from pathlib import Path
 
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF
 
 from . import reasoning
 from .errors import DataError, ValidationFailed

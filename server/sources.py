@@ -88,29 +88,29 @@ def chapter_graph(chapter: Chapter) -> Graph:
             add((iri, RAKG.parentSection, passage_iri(section.parent)))
     for passage in chapter.passages:
         iri = passage_iri(passage.locator)
-        add((iri, RDF.type, RAKG.Passage))
-        add((iri, RDFS.label, Literal(f"Passage {passage.locator}", lang="en")))
-        add((iri, RDFS.label, Literal(f"段落 {passage.locator}", lang="zh-Hant")))
-        add((iri, RAKG.locator, Literal(passage.locator)))
-        add((iri, RAKG.text, Literal(passage.text)))
-        add((iri, RAKG.startLine, Literal(passage.lines[0])))
-        add((iri, RAKG.endLine, Literal(passage.lines[-1])))
-        add((iri, RAKG.inSection, _section_of(passage.section)))
+        _add_part(graph, iri, RAKG.Passage, (f"Passage {passage.locator}", f"段落 {passage.locator}"), passage.text, passage.lines)
+        graph.add((iri, RAKG.locator, Literal(passage.locator)))
+        graph.add((iri, RAKG.inSection, _section_of(passage.section)))
         if passage.number:
-            add((iri, RAKG.ordinal, Literal(passage.number)))
+            graph.add((iri, RAKG.ordinal, Literal(passage.number)))
     for footnote in chapter.footnotes:
         iri = footnote_iri(footnote.number)
-        add((iri, RDF.type, RAKG.Footnote))
-        add((iri, RDFS.label, Literal(f"Footnote {footnote.number}", lang="en")))
-        add((iri, RDFS.label, Literal(f"註 {footnote.number}", lang="zh-Hant")))
-        add((iri, RAKG.ordinal, Literal(footnote.number)))
-        add((iri, RAKG.text, Literal(footnote.text)))
-        add((iri, RAKG.startLine, Literal(footnote.lines[0])))
-        add((iri, RAKG.endLine, Literal(footnote.lines[-1])))
-        add((iri, RAKG.inChapter, CHAPTER_IRI))
+        _add_part(graph, iri, RAKG.Footnote, (f"Footnote {footnote.number}", f"註 {footnote.number}"), footnote.text, footnote.lines)
+        graph.add((iri, RAKG.ordinal, Literal(footnote.number)))
+        graph.add((iri, RAKG.inChapter, CHAPTER_IRI))
         if footnote.called_from:
-            add((iri, RAKG.calledFrom, passage_iri(footnote.called_from)))
+            graph.add((iri, RAKG.calledFrom, passage_iri(footnote.called_from)))
     return graph
+
+
+def _add_part(graph: Graph, iri: URIRef, kind: URIRef, labels: tuple[str, str], text: str, lines: list[int]) -> None:
+    """The triples every passage and footnote has: type, labels, text and line range."""
+    graph.add((iri, RDF.type, kind))
+    graph.add((iri, RDFS.label, Literal(labels[0], lang="en")))
+    graph.add((iri, RDFS.label, Literal(labels[1], lang="zh-Hant")))
+    graph.add((iri, RAKG.text, Literal(text)))
+    graph.add((iri, RAKG.startLine, Literal(lines[0])))
+    graph.add((iri, RAKG.endLine, Literal(lines[-1])))
 
 
 def _section_of(locator: str) -> URIRef:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
 from server.namespaces import SD, VOID
