@@ -108,6 +108,22 @@ def format_table(result: dict) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def format_csv(result: dict) -> str:
+    """A SPARQL JSON result as CSV (values only, as in the SPARQL 1.1 CSV format)."""
+    import csv
+    import io
+
+    if "boolean" in result:
+        return "_askResult\r\n" + ("true" if result["boolean"] else "false") + "\r\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    names = result["head"]["vars"]
+    writer.writerow(names)
+    for row in result["results"]["bindings"]:
+        writer.writerow([row[n]["value"] if n in row else "" for n in names])
+    return buffer.getvalue()
+
+
 def results_json(solutions) -> dict:
     """SPARQL 1.1 JSON results of a pyoxigraph SELECT or ASK result."""
     if isinstance(solutions, bool) or type(solutions).__name__ == "QueryBoolean":
