@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import RakgError, ValidationFailed
+from .errors import RakgError
 from .settings import load_settings
 
 def setting_options(*names):
@@ -152,11 +152,11 @@ def serve(config_file, data, **options) -> None:
 @config_option
 @click.argument("query")
 @click.option("--inferred", is_flag=True, help="Include graph/inferred in the default graph.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="Output format.")
 @click.option("--update-expected", is_flag=True, help="Write the result as the named query's expected result (queries/<name>.srj).")
 def query(config_file, query, inferred, fmt, update_expected) -> None:
     """Run QUERY on the last build: a named query of queries/ (e.g. trade-table), a .rq file, or SPARQL text."""
-    from .catalog import dumps, format_table, open_built_store, resolve_query, results_json
+    from .catalog import dumps, format_csv, format_table, open_built_store, resolve_query, results_json
 
     settings = load_settings(config_file=config_file)
     try:
@@ -170,7 +170,7 @@ def query(config_file, query, inferred, fmt, update_expected) -> None:
         named.expected_path.write_text(dumps(result), encoding="utf-8")
         click.echo(f"wrote {named.expected_path}")
         return
-    click.echo(dumps(result) if fmt == "json" else format_table(result))
+    click.echo({"json": dumps, "csv": format_csv, "table": format_table}[fmt](result).rstrip("\n"))
 
 
 @main.command()
@@ -233,6 +233,79 @@ def fmt(config_file, check, paths) -> None:
         click.echo(f"{'not canonical' if check else 'reformatted'}: {path}")
     if check and different:
         sys.exit(1)
+
+
+# --- Wikidata (server/wikidata.py) ---------------------------------------------------------------------------
+
+
+@main.command()
+@config_option
+@setting_options("service_map")
+@click.option("--entity", "entities", multiple=True, help="Only this entity (IRI or prefixed name, e.g. person:suharto); repeatable.")
+@click.option("--kind", "kinds", multiple=True, help="Only entities of this kind (state, person, organization, …); repeatable.")
+@click.option("--limit", default=5, show_default=True, help="Candidates asked for per label.")
+@click.option("--delay", default=0.5, show_default=True, help="Seconds between two API requests (be polite to Wikidata).")
+@click.option("--api", default="https://www.wikidata.org/w/api.php", show_default=True, help="The wbsearchentities API.")
+@click.option("--sparql", default=None, help="SPARQL endpoint for the type check [default: Wikidata's, or its service_map target].")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="Review file [default: build/link-candidates.tsv].")
+def link(config_file, entities, kinds, limit, delay, api, sparql, out, **options) -> None:
+    """Look up unlinked entities on Wikidata (label search in zh/en/ru, type check) and write ranked candidates for review."""
+    from . import wikidata
+    from .catalog import open_built_store
+    from .namespaces import PREFIXES
+
+    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    only = tuple(str(PREFIXES[e.split(":", 1)[0]]) + e.split(":", 1)[1] if e.split(":", 1)[0] in PREFIXES else e for e in entities)
+    out = out or settings.build_path / "link-candidates.tsv"
+    try:
+        found = wikidata.reconcile(open_built_store(settings), settings.root_path, api, wikidata.wikidata_sparql_url(settings, sparql),
+                                   only=only, kinds=kinds, limit=limit, delay=delay)
+    except RakgError as error:
+        _fail(error)
+    wikidata.write_candidates(found, out)
+    click.echo(f"wrote {out} ({len(found)} candidates for {len({c.entity for c in found})} entities); nothing is linked until reviewed")
+
+
+@main.command()
+@config_option
+@setting_options("service_map")
+@click.option("--sparql", default=None, help="Wikidata SPARQL endpoint [default: Wikidata's, or its service_map target].")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None, help="RDF report (N-Quads, graph/wikidata-crosscheck) [default: build/wikidata-crosscheck.nq].")
+@click.option("--all", "everything", is_flag=True, help="Also list the claims whose entities have no Wikidata link.")
+def crosscheck(config_file, sparql, out, everything, **options) -> None:
+    """Compare the chapter's dated claims with Wikidata's statements: agrees / differs / Wikidata silent."""
+    from . import wikidata
+    from .catalog import open_built_store
+
+    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    url = wikidata.wikidata_sparql_url(settings, sparql)
+    out = out or settings.build_path / "wikidata-crosscheck.nq"
+    try:
+        claims = wikidata.crosscheck(open_built_store(settings), url)
+    except RakgError as error:
+        _fail(error)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(wikidata.crosscheck_nquads(claims, url), encoding="utf-8")
+    click.echo(wikidata.crosscheck_table(claims, everything))
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@config_option
+@setting_options("service_map")
+@click.option("--sparql", default=None, help="Wikidata SPARQL endpoint [default: Wikidata's, or its service_map target].")
+def quickstatements(config_file, sparql, **options) -> None:
+    """Print QuickStatements for the chapter's facts that Wikidata lacks (the cross-check's silent cases), for review."""
+    from . import wikidata
+    from .catalog import open_built_store
+
+    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    try:
+        claims = wikidata.crosscheck(open_built_store(settings), wikidata.wikidata_sparql_url(settings, sparql))
+    except RakgError as error:
+        _fail(error)
+    for line in wikidata.quickstatements(claims):
+        click.echo(line)
 
 
 if __name__ == "__main__":  # pragma: no cover

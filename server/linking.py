@@ -48,13 +48,15 @@ def forward(url: str, query: str, accept: str, timeout: float) -> Reply:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return Reply(response.status, response.headers.get("Content-Type", ""), response.read())
         except urllib.error.HTTPError as error:
+            with error:  # close the error response: its socket would otherwise linger
+                body = error.read()
             if error.code in (429, 503) and attempt == 1:
                 wait = _retry_after(error.headers.get("Retry-After"))
                 if wait <= MAX_RETRY_WAIT:
                     time.sleep(wait)
                     continue
                 raise QueryTimeout(f"{url} asks us to wait {wait:g} s (Retry-After); try again later", where="SERVICE") from error
-            return Reply(error.code, error.headers.get("Content-Type", "text/plain"), error.read())
+            return Reply(error.code, error.headers.get("Content-Type", "text/plain"), body)
         except (TimeoutError, urllib.error.URLError) as error:
             reason = getattr(error, "reason", error)
             if isinstance(reason, TimeoutError) or "timed out" in str(reason):
