@@ -8,7 +8,7 @@ import time
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
 from . import protocol
-from .errors import Forbidden, MethodNotAllowed, NotAcceptable, PayloadTooLarge, QueryError, UnsupportedMediaType
+from .errors import Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, UnsupportedMediaType
 from .executor import Job
 from .linking import forward
 
@@ -75,6 +75,7 @@ def sparql():
         raise QueryError("the query is empty")
     service = _service()
     protocol.refuse_update(query)
+    protocol.check_nesting(query)
     protocol.check_services(query, service.settings.allowed_services, service.prefixes)
     federated = bool(protocol.service_endpoints(query, service.prefixes))
     key = _cache_key(service, query)
@@ -180,7 +181,21 @@ def search():
     term = request.args.get("q", "")
     if not term.strip():
         raise QueryError("give a search text: /api/search?q=東協")
-    return jsonify(_service().labels.search(term, limit=min(int(request.args.get("limit", "20") or 20), 100)))
+    limit = request.args.get("limit", "") or "20"
+    if not limit.isascii() or not limit.isdigit() or not 1 <= int(limit) <= 100:
+        raise QueryError(f"limit must be a whole number from 1 to 100, not {limit[:40]!r}")
+    return jsonify(_service().labels.search(term, limit=int(limit)))
+
+
+LINKED_DATA_ROUTES = {"pages.entity", "pages.source", "pages.other"}
+
+
+@api.before_app_request
+def _refuse_paths_that_are_not_iris():
+    """The linked-data routes look up base IRI + path: a path that cannot be part of an IRI (a space, '<', '{',
+    a bad %-escape, a control character) names no resource, so it is a 404 before any store lookup."""
+    if request.endpoint in LINKED_DATA_ROUTES and not protocol.is_iri_path(request.path[1:]):
+        raise NotFound(f"no resource: {request.path[:200]!r} cannot be part of an IRI", where="path")
 
 
 @api.route("/sparql/<path:rest>", methods=["GET", "POST"])

@@ -80,6 +80,12 @@ class QueryTimeout(RakgError):
     status = 503
 
 
+class ResourceLimit(RakgError):
+    """A query was stopped at a limit other than time (the memory a query worker may use)."""
+
+    status = 503
+
+
 class TooManyRequests(RakgError):
     """A client used up its query budget; carries the seconds to wait (Retry-After)."""
 

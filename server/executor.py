@@ -2,21 +2,34 @@
 
 pyoxigraph cannot interrupt a running query, so the time limit is enforced by
 process: the request waits for the child's answer for ``timeout`` seconds,
-then kills it, starts a fresh one and answers 503.  Children are started with
-the 'spawn' method (safe in a threaded server) and open the store themselves.
+then kills it, answers 503 and starts a fresh child in the background.  Children
+are started with the 'spawn' method (safe in a threaded server) and open the
+store themselves.
+
+A child may use at most QUERY_MEMORY bytes of address space beyond what the open
+store takes: a query that needs more (an ORDER BY over a cartesian product grows
+by gigabytes within seconds) makes the engine abort, and the request gets 503
+instead of the machine running out of memory.  A query so long or deeply nested
+that the engine's recursive parser or planner overflows the stack kills its child
+with SIGSEGV; that request gets 400.  Either way the child is replaced.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from dataclasses import dataclass
 
-from .errors import QueryTimeout, RakgError
+from .errors import QueryError, QueryTimeout, RakgError, ResourceLimit
 
 CONTEXT = multiprocessing.get_context("spawn")
+QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a child (RLIMIT_AS = store + this)
+WORKER_WAIT = 10.0  # least seconds a request waits for a free worker (a replacement takes about a second to start)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,12 +51,26 @@ class Job:
     named_graph_uris: tuple[str, ...] = ()
 
 
-def _child(connection, spec: StoreSpec) -> None:
+def _limit_memory(extra: int) -> None:
+    """Cap this process's address space at its current size plus ``extra`` bytes (Linux; elsewhere a no-op)."""
+    try:
+        import resource
+
+        with open("/proc/self/status", encoding="ascii") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, resource.getrlimit(resource.RLIMIT_AS)[1]))
+    except (ImportError, OSError, StopIteration, ValueError):
+        pass
+
+
+def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
     """Child process loop: open the store once, then answer jobs until the pipe closes."""
     from . import protocol
     from .store import open_store, serialize
 
     store = open_store(spec)
+    if memory:
+        _limit_memory(memory)
     connection.send(("ready", None))
     while True:
         try:
@@ -51,20 +78,30 @@ def _child(connection, spec: StoreSpec) -> None:
         except EOFError:
             return
         try:
-            result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+            try:
+                result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+            except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
+                raise QueryError(f"invalid request: {error} (in default-graph-uri or named-graph-uri)") from None
             fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
             connection.send(("ok", serialize(result, fmt, job.max_rows)))
         except RakgError as error:
             connection.send(("error", error))
-        except Exception as error:  # an engine fault: report it as a server error with its type
+        except MemoryError:
+            connection.send(("error", ResourceLimit(_memory_message(memory))))
+        except BaseException as error:  # an engine fault (also a Rust panic): a server error with its type
             connection.send(("crash", f"{type(error).__name__}: {error}"))
 
 
+def _memory_message(memory: int | None) -> str:
+    limit = f"the {memory >> 20} MB memory limit of a query" if memory else "the memory available to a query"
+    return f"the query needed more than {limit} and was stopped"
+
+
 class Worker:
-    def __init__(self, spec: StoreSpec):
+    def __init__(self, spec: StoreSpec, memory: int | None = QUERY_MEMORY):
         parent, child = CONTEXT.Pipe()
         self.connection = parent
-        self.process = CONTEXT.Process(target=_child, args=(child, spec), daemon=True)
+        self.process = CONTEXT.Process(target=_child, args=(child, spec, memory), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(120):
@@ -74,52 +111,106 @@ class Worker:
         if status != "ready":
             raise RakgError("a query worker failed to open the store")
 
-    def kill(self) -> None:
+    def kill(self) -> int | None:
+        """Stop the child; returns its exit code (negative: the signal that ended it)."""
         self.process.kill()
         self.process.join(5)
         self.connection.close()
+        return self.process.exitcode
 
 
 class QueryPool:
-    """A fixed number of query worker processes shared by the request threads."""
+    """A fixed number of query worker processes shared by the request threads.
 
-    def __init__(self, spec: StoreSpec, size: int, timeout: float):
+    A request waits at most ``timeout`` seconds (but at least WORKER_WAIT) for a free worker
+    (503 beyond) and ``timeout`` seconds for its answer.  One spare worker, started ahead, takes the place
+    of a killed one at once (a worker takes about a second to start and load the store),
+    and a new spare is started in the background: the 503 is sent at the limit and the
+    pool is back at full strength immediately.
+    """
+
+    def __init__(self, spec: StoreSpec, size: int, timeout: float, memory: int | None = QUERY_MEMORY):
         self.spec = spec
         self.timeout = timeout
+        self.memory = memory
         self.idle: queue.Queue[Worker] = queue.Queue()
+        self.spare: queue.Queue[Worker] = queue.Queue(maxsize=1)
         self.lock = threading.Lock()
+        self.closed = False
         for _ in range(size):
-            self.idle.put(Worker(spec))
+            self.idle.put(Worker(spec, memory))
+        self.spare.put(Worker(spec, memory))
 
     def run(self, job: Job):
         """Run a job; returns a store.Answer.
 
-        Raises the worker's RakgError (400/406...), QueryTimeout (503) at the limit, RakgError on a worker crash.
+        Raises the worker's RakgError (400/406...), QueryTimeout (503) at the limit or when no worker is free,
+        ResourceLimit (503) beyond the memory limit, QueryError (400) when the engine overflows its stack,
+        RakgError (500) on any other worker crash.
         """
-        worker = self.idle.get()
+        wait = max(self.timeout, WORKER_WAIT)
+        try:
+            worker = self.idle.get(timeout=wait)
+        except queue.Empty:
+            raise QueryTimeout(f"every query worker stayed busy for {wait:g} s; try again later") from None
         started = time.monotonic()
         try:
             worker.connection.send(job)
             if not worker.connection.poll(self.timeout):
-                worker.kill()
-                worker = Worker(self.spec)
+                self._replace(worker)
                 raise QueryTimeout(
                     f"the query ran longer than the {self.timeout:g} s limit (setting query_timeout) and was stopped",
                     where=f"after {time.monotonic() - started:.1f} s",
                 )
             status, payload = worker.connection.recv()
         except (EOFError, BrokenPipeError, OSError) as exc:
-            worker.kill()
-            worker = Worker(self.spec)
-            raise RakgError(f"the query worker died: {exc}") from exc
-        finally:
-            self.idle.put(worker)
+            raise self._died(self._replace(worker), exc) from exc
+        self.idle.put(worker)
         if status == "ok":
             return payload
         if status == "error":
             raise payload
         raise RakgError(f"query engine failure: {payload}")
 
+    def _died(self, code: int | None, exc: Exception) -> RakgError:
+        """The error for a request whose worker died under it, by how it died."""
+        if code == -signal.SIGSEGV:
+            return QueryError("the query is too long or too deeply nested for the query engine (it overflowed the engine's stack)")
+        if code in (-signal.SIGABRT, -signal.SIGKILL):
+            return ResourceLimit(_memory_message(self.memory))
+        return RakgError(f"the query worker died (exit code {code}): {exc}")
+
+    def _replace(self, worker: Worker) -> int | None:
+        """Kill ``worker``, put the spare in its place and start a new spare (or, with no spare ready, the
+        replacement itself) in a background thread; returns the killed worker's exit code."""
+        code = worker.kill()
+        try:
+            self.idle.put(self.spare.get_nowait())
+            target = self.spare
+        except queue.Empty:
+            target = self.idle
+        threading.Thread(target=self._respawn, args=(target,), name="rakg-respawn", daemon=True).start()
+        return code
+
+    def _respawn(self, target: queue.Queue) -> None:
+        for attempt in range(3):
+            if self.closed:
+                return
+            try:
+                worker = Worker(self.spec, self.memory)
+            except Exception:  # keep trying: the pool must not shrink
+                if not self.closed:
+                    log.exception("could not start a query worker (attempt %d of 3)", attempt + 1)
+                    time.sleep(1)
+                continue
+            if self.closed:
+                worker.kill()
+            else:
+                target.put(worker)
+            return
+
     def close(self) -> None:
-        while not self.idle.empty():
-            self.idle.get().kill()
+        self.closed = True
+        for workers in (self.idle, self.spare):
+            while not workers.empty():
+                workers.get().kill()

@@ -57,26 +57,66 @@ ALIASES = {
 FORM_KIND = {"select": "results", "ask": "results", "construct": "graph", "describe": "graph"}
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
-_COMMENT_OR_STRING = re.compile(
-    r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|<[^<>\"{}|^`\\\s]*>|#[^\n]*", re.DOTALL
+# --- reading a query's text the way a SPARQL parser does --------------------------------------------------
+#
+# The update refusal and the SERVICE allow-list look at the query's keywords, so they must see strings,
+# comments, IRIs and prefixed names exactly as the engine's parser does: a quote inside a prefixed name
+# (ex:a\') or a '#' escaped in one (ex:a\#) starts neither a string nor a comment.  One pass with one
+# regular expression, in time linear in the text whatever it holds (an unterminated string runs to the end
+# of its line, or of the text for a long string, instead of being retried at every later quote).
+
+_TOKEN = re.compile(
+    r"""(?P<string>'''(?:[^'\\]|\\.|'(?!''))*(?:'''|\Z)|\"\"\"(?:[^"\\]|\\.|"(?!""))*(?:\"\"\"|\Z)"""
+    r"""|'(?:[^'\\\n\r]|\\.)*(?:'|(?=[\n\r])|\Z)|"(?:[^"\\\n\r]|\\.)*(?:"|(?=[\n\r])|\Z))"""
+    r"""|(?P<iri><[^<>"{}|^`\x00-\x20]*>)"""
+    r"""|(?P<comment>\#[^\n\r]*)"""
+    r"""|(?P<escape>\\.)""",
+    re.DOTALL,
 )
+_PN_CHARS = r"\w\-\u00B7\u0300-\u036F\u203F-\u2040"
+_PN_PREFIX = rf"(?:[^\W\d_](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?"
+_PN_LOCAL = rf"(?:[{_PN_CHARS}:.]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])*"
+_IRIREF = r"<[^<>\"{}|^`\x00-\x20]*>"
+_PROLOGUE = re.compile(rf"\s*(?:BASE\s*{_IRIREF}|PREFIX\s*({_PN_PREFIX}):\s*({_IRIREF}))", re.IGNORECASE)
+_TARGET = rf"(?P<target>{_IRIREF}|[?$][{_PN_CHARS}]*|(?P<prefix>{_PN_PREFIX}):(?P<local>{_PN_LOCAL}))"
+SERVICE_CLAUSE = re.compile(rf"SERVICE\s*{_TARGET}", re.IGNORECASE)
+SILENT_SERVICE_CLAUSE = re.compile(rf"SERVICE\s*SILENT\s*{_TARGET}", re.IGNORECASE)
+# SERVICE as a keyword: not part of a variable or prefixed name.  The parser also reads SERVICE<iri>,
+# SERVICE:local and SERVICEex:local (no blank needed), so no word boundary is required after it.
+_SERVICE_KEYWORD = re.compile(r"(?<![\w?$:\-])SERVICE", re.IGNORECASE)
+MAX_SERVICE_CLAUSES = 16
+MAX_NESTING = 100
 
 
-def _strip(query: str) -> str:
-    """The query with comments and string literals blanked (same length, so offsets still match); IRIs kept."""
-    return _COMMENT_OR_STRING.sub(lambda m: m.group(0) if m.group(0).startswith("<") else " " * len(m.group(0)), query)
+def _strip(query: str, iris: bool = False) -> str:
+    """The query with comments and string literals (and IRIs when ``iris``) blanked to spaces of the same length,
+    so that offsets still match; prefixed-name escapes such as ex:a\\' are kept.
+
+    >>> _strip("ASK { ?s ex:a\\\\' 'x # y' } # z")
+    "ASK { ?s ex:a\\\\'       }    "
+    """
+
+    def blank(match: re.Match) -> str:
+        keep = match.lastgroup == "escape" or (match.lastgroup == "iri" and not iris)
+        return match.group(0) if keep else " " * len(match.group(0))
+
+    return _TOKEN.sub(blank, query)
+
+
+def _prologue(text: str) -> tuple[int, dict[str, str]]:
+    """Where the prologue (BASE and PREFIX declarations) of a stripped query ends, and the prefixes it declares."""
+    position, declared = 0, {}
+    while match := _PROLOGUE.match(text, position):
+        if match.group(1) is not None:
+            declared[match.group(1)] = match.group(2)[1:-1]
+        position = match.end()
+    return position, declared
 
 
 def _body(query: str) -> str:
     """The query after its prologue (BASE and PREFIX declarations)."""
     text = _strip(query)
-    prologue = re.compile(r"\s*(BASE\s*<[^>]*>|PREFIX\s+[\w.-]*:\s*<[^>]*>)", re.IGNORECASE)
-    position = 0
-    while True:
-        match = prologue.match(text, position)
-        if not match:
-            return text[position:].lstrip()
-        position = match.end()
+    return text[_prologue(text)[0]:].lstrip()
 
 
 def query_form(query: str) -> str:
@@ -89,7 +129,8 @@ def query_form(query: str) -> str:
         return word.lower()
     if word in UPDATE_KEYWORDS:
         return "update"
-    raise QueryError(f"the request is not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {word or 'nothing'!r}", where="line 1")
+    found = repr(word[:40] + ("..." if len(word) > 40 else "")) if word else "nothing"
+    raise QueryError(f"the request is not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE, found {found}", where="line 1")
 
 
 def refuse_update(query: str) -> None:
@@ -98,26 +139,60 @@ def refuse_update(query: str) -> None:
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused")
 
 
-SERVICE_CLAUSE = re.compile(r"\bSERVICE\s+(?:SILENT\s+)?(<[^>]*>|[?$]\w+|[\w.-]*:[\w.-]*)", re.IGNORECASE)
+def check_nesting(query: str, limit: int = MAX_NESTING) -> None:
+    """Raises QueryError when brackets nest deeper than ``limit``: the engine's parser recurses once per level
+    and a few thousand levels overflow its stack (the query worker would die).
+
+    >>> check_nesting("SELECT * " + "{" * 101 + "}" * 101)
+    Traceback (most recent call last):
+    ...
+    server.errors.QueryError: line 1, column 110: the query nests brackets more than 100 levels deep
+    """
+    text, depth = _strip(query, iris=True), 0
+    for match in re.finditer(r"[({\[]|[)}\]]", text):
+        depth += 1 if match.group(0) in "({[" else -1
+        if depth > limit:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - text.rfind("\n", 0, match.start())
+            raise QueryError(f"the query nests brackets more than {limit} levels deep", where=f"line {line}, column {column}")
+
+
+def _unescape_local(local: str) -> str:
+    return re.sub(r"\\(.)", r"\1", local).rstrip(".")
 
 
 def _service_targets(query: str, prefixes: dict[str, str]):
-    """(start, end, endpoint) of every SERVICE target in the query; a variable endpoint is '?var'."""
-    text = _strip(query)
-    if "service" not in text.lower():
+    """(start, end, endpoints) of every SERVICE clause of the query: the span of its target and every endpoint
+    the target can mean (a variable is '?var'; 'SERVICE SILENT:x' is read both ways).  A SERVICE keyword whose
+    target cannot be read yields the endpoint '(unreadable)', which no allow-list holds.
+
+    Raises Forbidden beyond MAX_SERVICE_CLAUSES clauses.
+    """
+    keywords = _strip(query, iris=True)
+    if "service" not in keywords.lower():
         return
-    declared = dict(prefixes)
-    declared.update({m.group(1): m.group(2) for m in re.finditer(r"PREFIX\s+([\w.-]*):\s*<([^>]*)>", text, re.IGNORECASE)})
-    for match in SERVICE_CLAUSE.finditer(text):
-        target = match.group(1)
-        if target.startswith("<"):
-            endpoint = target[1:-1]
-        elif target[0] in "?$":
-            endpoint = "?" + target[1:]
-        else:
-            prefix, _, local = target.partition(":")
-            endpoint = declared.get(prefix, f"{prefix}:") + local
-        yield match.start(1), match.end(1), endpoint
+    text = _strip(query)
+    start, declared = _prologue(text)
+    declared = {**prefixes, **declared}
+    found = list(_SERVICE_KEYWORD.finditer(keywords, start))
+    if len(found) > MAX_SERVICE_CLAUSES:
+        raise Forbidden(f"the query has {len(found)} SERVICE clauses; at most {MAX_SERVICE_CLAUSES} are allowed")
+    for keyword in found:
+        readings = [m for m in (SILENT_SERVICE_CLAUSE.match(text, keyword.start()), SERVICE_CLAUSE.match(text, keyword.start())) if m]
+        if not readings:
+            yield keyword.start(), keyword.end(), ["(unreadable)"]
+            continue
+        endpoints = []
+        for match in readings:
+            target = match.group("target")
+            if target.startswith("<"):
+                endpoints.append(target[1:-1])
+            elif target[0] in "?$":
+                endpoints.append("?" + target[1:])
+            else:
+                prefix, local = match.group("prefix"), _unescape_local(match.group("local"))
+                endpoints.append(declared[prefix] + local if prefix in declared else f"{prefix}:{local}")
+        yield readings[0].start("target"), readings[0].end("target"), endpoints
 
 
 def service_endpoints(query: str, prefixes: dict[str, str]) -> list[str]:
@@ -125,8 +200,10 @@ def service_endpoints(query: str, prefixes: dict[str, str]) -> list[str]:
 
     >>> service_endpoints("PREFIX w: <https://q.org/> SELECT * { SERVICE SILENT w:sparql { ?s ?p ?o } }", {})
     ['https://q.org/sparql']
+    >>> service_endpoints("SELECT * { ?s ?p ?o.SERVICE<http://a/>{} } # SERVICE <http://b/>", {})
+    ['http://a/']
     """
-    return [endpoint for _, _, endpoint in _service_targets(query, prefixes)]
+    return [endpoint for _, _, endpoints in _service_targets(query, prefixes) for endpoint in endpoints]
 
 
 def route_services(query: str, allowed: list[str], prefixes: dict[str, str], proxy_base: str) -> str:
@@ -138,18 +215,42 @@ def route_services(query: str, allowed: list[str], prefixes: dict[str, str], pro
     'SELECT * { SERVICE <http://127.0.0.1:8000/federation/0> { ?s ?p ?o } }'
     """
     pieces, last = [], 0
-    for start, end, endpoint in _service_targets(query, prefixes):
-        pieces += [query[last:start], f"<{proxy_base}/federation/{allowed.index(endpoint)}>"]
+    for start, end, endpoints in _service_targets(query, prefixes):
+        pieces += [query[last:start], f"<{proxy_base}/federation/{allowed.index(endpoints[0])}>"]
         last = end
     return "".join(pieces) + query[last:]
 
 
 def check_services(query: str, allowed: list[str], prefixes: dict[str, str]) -> None:
-    """Raises Forbidden if the query calls a SERVICE not on the allow-list (a variable SERVICE never is)."""
+    """Raises Forbidden if the query calls a SERVICE not on the allow-list (a variable SERVICE never is).
+
+    >>> check_services("PREFIX ex: <http://e/> SELECT * { ?s ex:a\\\\' ?o SERVICE <http://127.0.0.1:9/> {} FILTER(?o != '') }", [], {})
+    Traceback (most recent call last):
+    ...
+    server.errors.Forbidden: SERVICE <http://127.0.0.1:9/> is not allowed; allowed endpoints: none: federation is switched off
+    """
     for endpoint in service_endpoints(query, prefixes):
         if endpoint not in allowed:
             listed = ", ".join(allowed) if allowed else "none: federation is switched off"
             raise Forbidden(f"SERVICE <{endpoint}> is not allowed; allowed endpoints: {listed}")
+
+
+# --- IRIs built from request paths -----------------------------------------------------------------------
+
+_UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(f"{chr(p << 16)}-{chr((p << 16) + 0xFFFD)}" for p in range(1, 14)) + "\U000e1000-\U000efffd"
+_IPRIVATE = "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+_IPCHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@{_UCSCHAR}]|%[0-9A-Fa-f]{{2}})"
+_IRI_REST = re.compile(rf"(?:{_IPCHAR}|/)*(?:\?(?:{_IPCHAR}|[/?{_IPRIVATE}])*)?(?:\#(?:{_IPCHAR}|[/?])*)?")
+
+
+def is_iri_path(rest: str) -> bool:
+    """Whether ``rest`` can follow the base IRI (path, query and fragment of RFC 3987): the linked-data routes
+    answer 404 for paths that cannot name a resource (spaces, '<', '{', a bad %-escape, control characters).
+
+    >>> is_iri_path("id/state/russia"), is_iri_path("id/state/東協?x=1#y"), is_iri_path("id/a b"), is_iri_path("id/%zz")
+    (True, True, False, False)
+    """
+    return _IRI_REST.fullmatch(rest) is not None
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 
 from .build import build, is_stale
 from .settings import Settings
+
+
+def _write_json_error(sock, status_int, reason, mesg):
+    """gunicorn's answer to a request it cannot parse (bad request line or headers, a request line over
+    limit_request_line bytes...), in the error shape of every other answer instead of gunicorn's HTML page."""
+    body = json.dumps({"error": reason, "message": mesg or reason, "status": status_int, "where": None}).encode("utf-8")
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n")
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 class _Gunicorn(BaseApplication):
@@ -50,9 +61,15 @@ def run(settings: Settings, overrides: dict, echo=print) -> None:
         # Query time limits are enforced per query by the query workers; the gunicorn
         # timeout only guards against a stuck request thread.
         "timeout": int(settings.query_timeout * 2 + 30),
+        # On SIGHUP (reload) and SIGTERM (stop) a worker finishes its in-flight requests first: give it as long
+        # as a request may take (a wait for a free query worker plus the query itself).
+        "graceful_timeout": int(settings.query_timeout * 2 + 10),
+        # GET queries up to 8 KB (gunicorn's maximum request line); longer ones are POSTed.
+        "limit_request_line": 8190,
         "accesslog": "-",
         "errorlog": "-",
         "loglevel": "info",
     }
     echo(f"serving on http://{settings.host}:{settings.port}/ (SPARQL endpoint: /sparql)")
+    gunicorn_util.write_error = _write_json_error  # gunicorn's own error answers (unparseable requests) as JSON
     _Gunicorn(overrides, options).run()

@@ -218,7 +218,9 @@ class Service:
         """The service description or VoID in the negotiated RDF format (Turtle by default)."""
         key = protocol.negotiate("construct", accept, fmt)
         graph = self.descriptions[name]
-        body = canonical_turtle(graph) if key == "turtle" else graph.serialize(format=_RDFLIB_FORMAT[key])
+        # A description is one graph: as N-Quads it is its N-Triples, as TriG its Turtle (both valid documents).
+        key_of_graph = {"nquads": "ntriples", "trig": "turtle"}.get(key, key)
+        body = canonical_turtle(graph) if key_of_graph == "turtle" else graph.serialize(format=_RDFLIB_FORMAT[key_of_graph])
         return Response(body, content_type=protocol.content_type(key))
 
     def download_response(self, key: str) -> Response:
@@ -236,7 +238,7 @@ class Service:
             raise RakgError(f"cannot produce the download: {exc}") from exc
 
 
-_RDFLIB_FORMAT = {"ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld", "nquads": "nquads", "trig": "trig", "turtle": "turtle"}
+_RDFLIB_FORMAT = {"ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
 def _format_iri(key: str) -> str:

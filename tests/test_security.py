@@ -1,0 +1,609 @@
+"""Closed doors and hostile queries, through real servers on 127.0.0.1.
+
+* no SPARQL Update in any form; no FROM / FROM NAMED / graph parameter that dereferences; SERVICE only to the
+  allow-list: every refused request is checked against a listening socket that must see no connection;
+* hostile queries (cartesian products, (p|!p)* paths, huge VALUES, deep nesting, regex everywhere, enormous
+  LIMITs, ORDER BY over everything) are stopped at the time or memory limit with 503, or cut at max_rows;
+  the pool is back at once and other clients' median latency stays within 2x of normal meanwhile;
+* the per-client budget (429 with Retry-After) counts per client address and charges stopped queries;
+* security headers on every HTML page, no debug mode, no traceback in a 500, binding to 127.0.0.1 by default,
+  and the /federation/<n> proxy for loopback callers and allow-listed numbers only.
+
+Figures (latencies, cut-off times) are printed as ``FIGURE name: value`` lines (``pytest -s`` shows them) and
+appended as JSON lines to the file named by RAKG_FIGURES when it is set.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from server import protocol
+from server.errors import Forbidden, QueryError
+
+ROOT = Path(__file__).resolve().parent.parent
+ERROR_KEYS = {"status", "error", "message", "where"}
+
+
+def figure(name: str, value) -> None:
+    print(f"FIGURE {name}: {value}")
+    if os.environ.get("RAKG_FIGURES"):
+        with open(os.environ["RAKG_FIGURES"], "a", encoding="utf-8") as out:
+            out.write(json.dumps({"name": name, "value": value}) + "\n")
+
+
+def error(response, status: int) -> dict:
+    assert response.status_code == status, (response.status_code, response.text[:500])
+    body = response.json()
+    assert set(body) == ERROR_KEYS and body["status"] == status
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return body
+
+
+def sparql(base: str, query: str, method: str = "GET", timeout: float = 60, **params):
+    if method == "GET":
+        return requests.get(base + "/sparql", params={"query": query, **params}, timeout=timeout)
+    return requests.post(base + "/sparql", data={"query": query, **params}, timeout=timeout)
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that records every connection; ``respond`` makes it answer as a SPARQL endpoint."""
+
+    EMPTY_RESULT = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+
+    def __init__(self, respond: bool = False):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections: list[bytes] = []
+        self.respond = respond
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            with client:
+                client.settimeout(2)
+                try:
+                    self.connections.append(client.recv(65536))
+                    if self.respond:
+                        client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: "
+                                       + str(len(self.EMPTY_RESULT)).encode() + b"\r\nConnection: close\r\n\r\n" + self.EMPTY_RESULT)
+                except OSError:
+                    self.connections.append(b"")
+
+    def quiet(self) -> bool:
+        time.sleep(0.2)  # a connection attempt would have been made while the request ran; let accept() see it
+        return not self.connections
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture(scope="module")
+def listener():
+    trap = Listener()
+    yield trap
+    trap.close()
+
+
+# --- SPARQL Update is refused in every form ---------------------------------------------------------------
+
+UPDATES = [
+    "INSERT DATA { <http://e/s> <http://e/p> <http://e/o> }",
+    "DELETE WHERE { ?s ?p ?o }",
+    "DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }",
+    "WITH <http://e/g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "LOAD <{listener}data.ttl>",
+    "LOAD SILENT <{listener}data.ttl> INTO GRAPH <http://e/g>",
+    "CLEAR ALL", "CLEAR DEFAULT", "DROP ALL", "DROP GRAPH <https://w3id.org/rakg/graph/inferred>",
+    "CREATE GRAPH <http://e/g>", "ADD DEFAULT TO <http://e/g>", "MOVE DEFAULT TO <http://e/g>", "COPY DEFAULT TO <http://e/g>",
+    "PREFIX ex: <http://e/>\n# a comment\n  insert data { ex:s ex:p ex:o }",
+    "BASE <http://e/> drop all",
+]
+
+
+def test_every_kind_of_update_is_refused_with_403_and_loads_nothing(live_server, listener):
+    for template in UPDATES:
+        update = template.replace("{listener}", listener.url)
+        for kwargs in (
+            {"params": {"query": update}},
+            {"params": {"update": update}},
+            {"data": {"query": update}},
+            {"data": {"update": update}},
+            {"data": update.encode(), "headers": {"Content-Type": "application/sparql-update"}},
+            {"data": update.encode(), "headers": {"Content-Type": "application/sparql-query"}},
+        ):
+            method = requests.get if "params" in kwargs else requests.post
+            body = error(method(live_server + "/sparql", timeout=30, **kwargs), 403)
+            assert "read-only" in body["message"], (update, kwargs)
+    for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+        error(requests.request(method, live_server + "/update", data={"update": "DROP ALL"}, timeout=30), 403)
+    assert listener.quiet(), "LOAD contacted the listening socket"
+    assert sparql(live_server, "ASK { state:russia a rakg:SovereignState }").json()["boolean"] is True
+
+
+# --- nothing is dereferenced: FROM, FROM NAMED, graph parameters ---------------------------------------------
+
+
+def test_from_and_graph_parameters_never_dereference(live_server, listener):
+    for query in (f"SELECT * FROM <{listener.url}a.ttl> WHERE {{ ?s ?p ?o }} LIMIT 1",
+                  f"SELECT * FROM NAMED <{listener.url}b.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} LIMIT 1",
+                  f"ASK FROM <file:///etc/passwd> {{ ?s ?p ?o }}",
+                  f"CONSTRUCT {{ ?s ?p ?o }} FROM <{listener.url}c.ttl> WHERE {{ ?s ?p ?o }} LIMIT 1",
+                  f"DESCRIBE <{listener.url}d>"):
+        assert sparql(live_server, query).status_code == 200, query
+    for name in ("default-graph-uri", "named-graph-uri"):
+        response = sparql(live_server, "SELECT * WHERE { ?s ?p ?o } LIMIT 1", **{name: listener.url + "g.ttl"})
+        assert response.status_code == 200
+    error(sparql(live_server, "ASK {}", **{"default-graph-uri": "not an IRI"}), 400)
+    assert listener.quiet(), "a FROM clause or graph parameter was dereferenced"
+
+
+# --- SERVICE only to the allow-list ----------------------------------------------------------------------------
+
+
+def hostile_services(url: str) -> list[str]:
+    """SERVICE calls to ``url`` (a listening socket) written every way the engine's parser accepts, plus the
+    classic SSRF targets."""
+    host = url.rstrip("/")
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE SILENT <{url}sparql> {{ ?s ?p ?o }} }}",
+        f"select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE<{url}>{{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICESILENT<{url}>{{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?a ?b ?c.SERVICE<{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE # a comment\n <{url}> {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <{url}> SELECT * WHERE {{ SERVICE ex:sparql {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <{url}> SELECT * WHERE {{ SERVICE ex: {{ ?s ?p ?o }} }}",
+        f"PREFIX : <{url}> SELECT * WHERE {{ SERVICE:x {{ ?s ?p ?o }} }}",
+        f"PREFIX ex: <{url}> SELECT * WHERE {{ SERVICEex:x {{ ?s ?p ?o }} }}",
+        f"PREFIXex:<{url}> SELECT * WHERE {{ SERVICE ex:x {{ ?s ?p ?o }} }}",
+        f"PREFIX SILENT: <{url}> SELECT * WHERE {{ SERVICE SILENT:x {{ ?s ?p ?o }} }}",
+        f"PREFIX wd: <{url}> SELECT * WHERE {{ SERVICE wd:sparql {{ ?s ?p ?o }} }}",  # a predeclared prefix redeclared
+        f"BASE <{url}> SELECT * WHERE {{ SERVICE <sparql> {{ ?s ?p ?o }} }}",
+        # a quote or '#' escaped in a prefixed name starts no string or comment for the engine:
+        f"PREFIX ex: <http://e/> SELECT * WHERE {{ ?s ex:a\\' ?o . SERVICE <{url}> {{ ?x ?y ?z }} FILTER(?o != 'x') }}",
+        f"PREFIX ex: <http://e/> SELECT * WHERE {{ ?s ex:a\\# ?o . SERVICE <{url}> {{ ?x ?y ?z }}\n}}",
+        # IRIs hidden in variables:
+        f"SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ VALUES ?e {{ <{url}> }} SERVICE SILENT ?e {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ BIND(IRI(CONCAT('{host}', '/')) AS ?e) SERVICE $e {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ SERVICE <{url}> {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"SELECT * WHERE {{ {{ SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }} }}",
+        f"ASK {{ FILTER EXISTS {{ SERVICE <{url}> {{ ?s ?p ?o }} }} }}",
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        "SELECT * WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE <file:///etc/passwd> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE <http://localhost:22/> { ?s ?p ?o } }",
+        "SELECT * WHERE { SERVICE <http://[::1]:8000/sparql> { ?s ?p ?o } }",
+    ]
+
+
+def test_service_outside_the_allow_list_is_refused_without_any_connection(live_server, listener):
+    for query in hostile_services(listener.url):
+        for method in ("GET", "POST"):
+            body = error(sparql(live_server, query, method=method), 403)
+            assert "SERVICE" in body["message"] and "not allowed" in body["message"], query
+    response = requests.post(live_server + "/sparql", data=hostile_services(listener.url)[3].encode(),
+                             headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    error(response, 403)
+    assert listener.quiet(), f"the server connected to the listening socket: {listener.connections[:1]}"
+
+
+SERVICE_PIECES = {
+    "before": ["", "?s ?p ?o .", "?s ?p ?o", "?s rdfs:label ex:a\\' .", "?s rdfs:label ex:a\\#", "FILTER(?s<?o)", "{ }",
+               "OPTIONAL { ?s ?p ?o }", "BIND(<{url}> AS ?e)", "VALUES ?e { <{url}> }", "?s ?p 'SERVICE <{url}>'",
+               "# SERVICE <http://e/>\n", "?s ?p ?o.", '?s ?p """x""".', "MINUS { ?s ?p ?o }"],
+    "keyword": ["SERVICE", "service", "SeRvIcE"],
+    "blank": [" ", "", "\n", "#c\n", "\t", " #x'\n"],
+    "silent": ["", "SILENT", "silent"],
+    "target": ["<{url}>", "<{url}sparql>", "ex:", "ex:sparql", ":x", "?e", "$e", "SILENT:a", "ex:a\\.b", "ex:a%20", "<sparql>"],
+    "after": ["", "FILTER(?o != 'x')", ". ?s ?p ?o", "\n"],
+}
+
+
+@hypothesis_settings(max_examples=int(os.environ.get("RAKG_FUZZ_EXAMPLES", "0")) // 10 or 300, deadline=None,
+                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.fixed_dictionaries({part: st.sampled_from(choices) for part, choices in SERVICE_PIECES.items()}),
+       st.sampled_from(list(SERVICE_PIECES["blank"])), st.sampled_from(list(SERVICE_PIECES["blank"])))
+def test_what_the_allow_list_check_lets_through_never_calls_out(engine, parts, blank2, blank3):
+    """Differential test against the engine itself: every SERVICE spelling that check_services accepts (with an
+    empty allow-list) must make the engine contact nothing."""
+    store, trap = engine
+    body = (parts["before"] + parts["blank"] + parts["keyword"] + blank2 + parts["silent"] + blank3 + parts["target"]
+            + " { ?a ?b ?c } " + parts["after"]).replace("{url}", trap.url)
+    query = f"PREFIX ex: <{trap.url}> PREFIX : <{trap.url}> PREFIX SILENT: <{trap.url}> BASE <{trap.url}> SELECT * WHERE {{ {body} }}"
+    try:
+        protocol.check_services(query, [], {})
+    except (Forbidden, QueryError):
+        return
+    try:
+        list(store.query(query))
+    except Exception:  # noqa: BLE001 - a syntax error or a failed call; the socket tells which
+        pass
+    assert trap.quiet(), f"accepted by check_services yet contacted: {query!r}"
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from server.store import GraphStore
+
+    trap = Listener()
+    yield GraphStore.from_text("<http://e/s> <http://e/p> <http://e/o> .", "ntriples"), trap
+    trap.close()
+
+
+# --- the allow-list works, through the loopback-only proxy ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def federated(server_factory):
+    """A server whose allow-list holds one endpoint (a listening socket that answers like one); it also has a
+    client budget of 1 query-second per minute, which the budget test uses from other loopback addresses."""
+    allowed = Listener(respond=True)
+    base = server_factory("--service-allowlist", allowed.url + "sparql", "--client-budget", "1", "--query-timeout", "1.5", "--cache-entries", "0")
+    yield base, allowed
+    allowed.close()
+
+
+def test_an_allow_listed_service_is_called_through_the_proxy_and_nothing_else(federated, listener):
+    base, allowed = federated
+    prefixed = f"PREFIX far: <{allowed.url}> SELECT * WHERE {{ SERVICE SILENT far:sparql {{ ?s ?p ?o }} }}"
+    for query in (f"SELECT * WHERE {{ SERVICE <{allowed.url}sparql> {{ ?s ?p ?o }} }}", prefixed):
+        assert sparql(base, query).status_code == 200, query
+    assert allowed.connections and all(b"user-agent: rakg/" in c.lower() for c in allowed.connections), "the proxy's client made the call"
+    calls = len(allowed.connections)
+    for query in hostile_services(listener.url) + [f"SELECT * WHERE {{ SERVICE <{allowed.url}other> {{ ?s ?p ?o }} }}"]:
+        error(sparql(base, query), 403)
+    assert listener.quiet() and len(allowed.connections) == calls
+
+
+def test_the_federation_proxy_serves_loopback_callers_and_allow_listed_numbers_only(federated, settings, live_server):
+    base, allowed = federated
+    error(requests.post(base + "/federation/1", data={"query": "ASK {}"}, timeout=30), 403)
+    error(requests.post(live_server + "/federation/0", data={"query": "ASK {}"}, timeout=30), 403)
+    assert requests.get(base + "/federation/-1", timeout=30).status_code == 404
+    app = make_app(settings, service_allowlist=allowed.url + "sparql")
+    client = app.test_client()
+    for remote in ("10.0.0.7", "192.168.1.2", "203.0.113.9", "::ffff:10.0.0.1", "2001:db8::1"):
+        body = client.post("/federation/0", data={"query": "ASK {}"}, environ_base={"REMOTE_ADDR": remote},
+                           headers={"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1", "Forwarded": "for=127.0.0.1"}).get_json()
+        assert body["status"] == 403 and "own query workers" in body["message"], remote
+    calls = len(allowed.connections)
+    assert client.post("/federation/0", data={"query": "ASK {}"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
+    assert len(allowed.connections) == calls + 1
+
+
+_apps = {}
+
+
+def make_app(settings, **overrides):
+    """A Flask app over the session's build (one small query pool), cached per overrides."""
+    from server import create_app
+
+    key = tuple(sorted(overrides.items()))
+    if key not in _apps:
+        _apps[key] = create_app({"build_dir": settings.build_dir, "threads": 1, **overrides})
+    return _apps[key]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_apps():
+    yield
+    for app in _apps.values():
+        app.extensions["rakg"].close()
+    _apps.clear()
+
+
+# --- HTML headers, no debug, no tracebacks, loopback binding -------------------------------------------------
+
+HTML_PAGES = ["/", "/search?q=asean", "/id/state/russia", "/source/s1-3-p6", "/source/footnote-22", "/ontology",
+              "/id/state/nowhere", "/graph/inferred"]
+
+
+@pytest.mark.parametrize("path", HTML_PAGES)
+def test_html_pages_carry_the_security_headers_and_no_inline_script(live_server, path):
+    response = requests.get(live_server + path, headers={"Accept": "text/html"}, timeout=60)
+    assert response.status_code in (200, 404) and response.headers["Content-Type"].startswith("text/html")
+    csp = response.headers["Content-Security-Policy"]
+    directives = dict((part.strip().split(" ", 1) + [""])[:2] for part in csp.split(";"))
+    assert directives["script-src"] == "'self'" and directives["object-src"] == "'none'" and "frame-ancestors" in directives
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", response.text), "inline <script>"
+    assert not re.search(r"\son[a-z]+\s*=", response.text, re.IGNORECASE), "inline event handler"
+    assert "javascript:" not in response.text.lower()
+
+
+def test_no_debug_mode_and_no_traceback_in_a_500(settings, live_server, federated):
+    app = make_app(settings, service_allowlist=federated[1].url + "sparql")  # the proxy test's app
+    assert not app.debug and not app.testing and not app.config["PROPAGATE_EXCEPTIONS"]
+    client = app.test_client()
+    service = app.extensions["rakg"]
+    original = service.labels.search
+    service.labels.search = lambda *a, **k: 1 / 0
+    try:
+        response = client.get("/api/search?q=asean")
+    finally:
+        service.labels.search = original
+    assert response.status_code == 500
+    body = response.get_json()
+    assert set(body) == ERROR_KEYS and body["message"] == "internal error (ZeroDivisionError); the server log has the details"
+    assert b"Traceback" not in response.data and b"division" not in response.data
+    for path in ("/console", "/?__debugger__=yes&cmd=resource&f=debugger.js"):
+        page = requests.get(live_server + path, timeout=30)
+        assert "Werkzeug" not in page.text and "__debugger__" not in page.text and "debugger.js" not in page.text.lower()
+
+
+def test_a_query_worker_dying_mid_query_is_a_json_500_and_the_pool_recovers(hostile_server):
+    base, gunicorn = hostile_server
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(response=sparql(base, EXPLODE)))
+    thread.start()
+    time.sleep(0.15)
+    before = {pid: cpu_ticks(pid) for pid in query_workers(gunicorn)}
+    time.sleep(0.25)  # well within the 1 s limit
+    busy = max(before, key=lambda pid: cpu_ticks(pid) - before[pid])  # the worker running the query
+    assert cpu_ticks(busy) - before[busy] > 10, "no busy query worker found"
+    victim = busy
+    os.kill(victim, signal.SIGTERM)
+    thread.join(30)
+    body = error(result["response"], 500)
+    assert body["message"].startswith("the query worker died") and "Traceback" not in body["message"]
+    started = time.monotonic()
+    assert sparql(base, "ASK { state:russia a rakg:SovereignState }").json()["boolean"] is True
+    assert time.monotonic() - started < 1
+
+
+def test_the_server_binds_the_loopback_address_unless_told_otherwise(settings, monkeypatch, live_server):
+    from server import serve
+    from server.settings import DEFAULTS, load_settings
+
+    assert DEFAULTS["host"] == "127.0.0.1"
+    captured = {}
+    monkeypatch.setattr(serve._Gunicorn, "run", lambda self: captured.update(self.options))
+    monkeypatch.delenv("RAKG_HOST", raising=False)
+    data = str(Path(settings.build_dir) / "current" / "graph.nq")
+    serve.run(load_settings({"data": data}), {"data": data}, echo=lambda *_: None)
+    assert captured["bind"] == "127.0.0.1:8000"
+    port = int(live_server.rsplit(":", 1)[1])
+    listening = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+    local = {row[1] for row in listening if row[3] == "0A" and int(row[1].split(":")[1], 16) == port}
+    assert local == {f"0100007F:{port:04X}"}, "the test server listens on 127.0.0.1 only"
+
+
+# --- hostile and expensive queries ---------------------------------------------------------------------------
+
+EXPLODE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+HOSTILE = {
+    "cartesian product over all triples": EXPLODE,
+    "(p|!p)* property path": "SELECT ?s ?o WHERE { ?s (rdfs:label|!rdfs:label)* ?o } ORDER BY DESC(?o) ?s",
+    "huge VALUES": "SELECT (COUNT(*) AS ?n) WHERE { VALUES ?x { " + " ".join(map(str, range(20000))) + " } VALUES ?y { "
+                   + " ".join(map(str, range(20000))) + " } ?s ?p ?o }",
+    "deep nesting": "SELECT (COUNT(*) AS ?n) WHERE " + "{ " * 90 + "?a ?b ?c . ?d ?e ?f . ?g ?h ?i" + " }" * 90,
+    "regex on every literal": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?x ?y ?z FILTER(isLiteral(?o) && REGEX(CONCAT(STR(?o), STR(?z)), '^(.*a){3}.*$', 'i')) }",
+    "ORDER BY over a cartesian product": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f",
+    "string doubling": "SELECT (STRLEN(?s10) AS ?n) WHERE { ?x ?y ?s0 " + " ".join(f"BIND(CONCAT(STR(?s{i}), STR(?s{i}), STR(?s{i})) AS ?s{i + 1})" for i in range(10)) + " ?a ?b ?c }",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_server(server_factory):
+    """--threads 4: four query workers (plus a spare); no cache, so that every query runs; a 1 s limit."""
+    base = server_factory("--query-timeout", "1", "--threads", "4", "--cache-entries", "0", "--max-rows", "1000")
+    port = int(base.rsplit(":", 1)[1])
+    return base, gunicorn_master(port)
+
+
+def gunicorn_master(port: int) -> int:
+    """The pid of the `rakg serve` process on ``port`` (started by this test process: the gunicorn master)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        pid = int(cmdline.parent.name)
+        if b"serve" in command and str(port).encode() in command and parent_of(pid) == os.getpid():
+            return pid
+    raise AssertionError(f"no server process for port {port}")
+
+
+def parent_of(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def descendants(pid: int) -> list[int]:
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        child = int(stat.parent.name)
+        children.setdefault(parent_of(child), []).append(child)
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def query_workers(master: int) -> list[int]:
+    return [pid for pid in descendants(master) if b"multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+def cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except OSError:
+        return 0
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_a_hostile_query_is_stopped_at_the_limit_and_the_pool_is_back_at_once(hostile_server, name):
+    base, _ = hostile_server
+    started = time.monotonic()
+    body = error(sparql(base, HOSTILE[name], method="POST"), 503)
+    elapsed = time.monotonic() - started
+    if "memory" in body["message"]:  # stopped at the memory limit before the time limit
+        assert elapsed < 2.5
+    else:
+        assert "1 s limit" in body["message"] and "query_timeout" in body["message"]
+        assert 1 <= elapsed < 2.5, elapsed
+    figure(f"hostile query cut-off: {name}", f"{elapsed:.2f} s ({body['message'][:60]})")
+    # four queries at once need the whole pool: the killed worker has been replaced already
+    answered = []
+    started = time.monotonic()
+    threads = [threading.Thread(target=lambda: answered.append(sparql(base, "ASK { state:russia a rakg:SovereignState }").status_code))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answered == [200] * 4 and time.monotonic() - started < 1
+
+
+def test_queries_too_deep_or_too_long_for_the_engine_are_400_not_a_crash(hostile_server):
+    base, _ = hostile_server
+    body = error(sparql(base, "SELECT * WHERE " + "{ " * 3000 + "}" * 3000, method="POST"), 400)
+    assert "100 levels" in body["message"]
+    flat = "SELECT (" + "+".join(["1"] * 40000) + " AS ?x) WHERE {}"  # no nesting, yet the engine recurses per '+'
+    body = error(sparql(base, flat, method="POST"), 400)
+    assert "too long or too deeply nested" in body["message"]
+    assert sparql(base, "ASK {}").status_code == 200
+
+
+def test_enormous_limits_are_cut_at_max_rows_with_a_visible_flag(hostile_server):
+    base, _ = hostile_server
+    query = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 100000000000"
+    response = sparql(base, query)
+    assert response.status_code == 200, response.text[:300]  # answered within the server's 1 s limit
+    assert response.headers["X-Result-Truncated"] == "true; limit=1000" and response.headers["X-Result-Rows"] == "1000"
+    document = response.json()
+    assert document["truncated"] is True and len(document["results"]["bindings"]) == 1000
+    xml = sparql(base, query, format="xml")
+    assert xml.headers["X-Result-Truncated"].startswith("true") and '<link href="urn:rakg:truncated"/>' in xml.text
+    for fmt in ("csv", "tsv"):
+        cut = sparql(base, query, format=fmt)
+        assert cut.headers["X-Result-Truncated"].startswith("true") and len(cut.text.splitlines()) == 1001
+    graph = sparql(base, "CONSTRUCT { ?a ?b ?f } WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 99999999999", format="nt")
+    assert graph.headers["X-Result-Truncated"].startswith("true") and len(graph.text.splitlines()) == 1000
+
+
+def test_other_clients_keep_their_latency_while_a_hostile_query_runs(server_factory):
+    """Three clients run cheap queries for 2 s (the baseline), then again while one hostile query runs until it is
+    stopped at the 4 s limit: their median latency may at most double."""
+    base = server_factory("--query-timeout", "4", "--threads", "4", "--cache-entries", "0")
+    cheap = [
+        "ASK { state:russia a rakg:SovereignState }",
+        "SELECT ?label WHERE { state:russia rdfs:label ?label }",
+        (ROOT / "queries" / "lavrov-meetings.rq").read_text(encoding="utf-8"),
+        (ROOT / "queries" / "trade-table.rq").read_text(encoding="utf-8"),
+    ]
+
+    def clients(until) -> list[float]:
+        latencies = []
+
+        def client(offset: int) -> None:
+            session, index = requests.Session(), offset
+            while not until():
+                started = time.monotonic()
+                reply = session.get(base + "/sparql", params={"query": cheap[index % len(cheap)]}, timeout=30)
+                assert reply.status_code == 200, reply.text
+                latencies.append(time.monotonic() - started)
+                index += 1
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return latencies
+
+    def for_seconds(seconds: float):
+        end = time.monotonic() + seconds
+        return lambda: time.monotonic() >= end
+
+    clients(for_seconds(0.5))  # warm up
+    baseline = statistics.median(clients(for_seconds(2)))
+    hostile = {}
+    attack = threading.Thread(target=lambda: hostile.update(response=sparql(base, EXPLODE), finished=time.monotonic()))
+    attack.start()
+    time.sleep(0.2)
+    during = clients(lambda: not attack.is_alive())
+    attack.join()
+    median = statistics.median(during)
+    figure("cheap-query median latency, baseline (3 clients)", f"{baseline * 1000:.1f} ms")
+    figure("cheap-query median latency while a hostile query runs (until stopped at 4 s)",
+           f"{median * 1000:.1f} ms ({median / baseline:.2f}x, {len(during)} requests)")
+    error(hostile["response"], 503)
+    assert median <= 2 * baseline, (baseline, median)
+
+
+# --- the per-client budget ------------------------------------------------------------------------------------
+
+
+def get_from(address: str, base: str, query: str):
+    """A GET /sparql sent from another loopback address (127.0.0.0/8 is all local), i.e. as another client."""
+    host, port = base.split("//")[1].split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(address, 0))
+    connection.request("GET", "/sparql?" + requests.compat.urlencode({"query": query}))
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, dict(response.getheaders()), body
+
+
+def test_the_client_budget_is_per_client_and_charges_stopped_queries(federated):
+    base, _ = federated
+    status, _, body = get_from("127.0.0.2", base, EXPLODE)
+    assert status == 503 and b"query_timeout" in body  # 1.5 query-seconds charged against a budget of 1
+    status, headers, body = get_from("127.0.0.2", base, "ASK {}")
+    assert status == 429 and 1 <= int(headers["Retry-After"]) <= 61
+    document = json.loads(body)
+    assert set(document) == ERROR_KEYS and "client_budget" in document["message"]
+    status, _, _ = get_from("127.0.0.3", base, "ASK {}")
+    assert status == 200, "another client keeps its own budget"
+
+
+# --- internal errors keep the error shape ---------------------------------------------------------------------
+
+
+def test_an_engine_result_the_serializers_choke_on_is_answered_or_a_json_500(live_server):
+    """RDF 1.2 triple terms in SELECT results: answered, or (a serializer that cannot write them) a 500 in the
+    error shape without a traceback, and the server keeps serving."""
+    query = "SELECT ?t WHERE { BIND(TRIPLE(<http://e/s>, <http://e/p>, <http://e/o>) AS ?t) }"
+    for fmt in ("json", "xml", "csv", "tsv"):
+        response = sparql(live_server, query, format=fmt)
+        if response.status_code != 200:
+            body = error(response, 500)
+            assert body["message"].startswith("query engine failure:") and "File " not in body["message"], fmt
+    assert sparql(live_server, "ASK { state:russia a rakg:SovereignState }").json()["boolean"] is True
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/.well-known/void"])
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "rdf", "jsonld", "nq", "trig"])
+def test_the_service_description_and_void_come_in_every_rdf_format(live_server, path, fmt):
+    response = requests.get(live_server + path, params={"format": fmt}, timeout=30)
+    assert response.status_code == 200, response.text[:300]
