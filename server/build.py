@@ -135,6 +135,44 @@ def validate_sources(sources: Sources, strict: bool = False, only: tuple = (), s
     return problems
 
 
+def _in_forked_process(function, *args):
+    """Start ``function(*args)`` in a forked child, which shares the parsed graphs without copying them; returns a
+    callable that waits for the child and returns its result or raises its exception.  Falls back to a call in this
+    process where fork does not exist."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        outcome = function(*args)
+        return lambda: outcome
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            sender.send(("ok", function(*args)))
+        except BaseException as error:  # the parent re-raises it
+            sender.send(("error", error))
+
+    process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
+    process.start()
+    sender.close()
+
+    def wait():
+        try:
+            status, value = receiver.recv()
+        except EOFError:
+            status, value = "error", None
+        finally:
+            receiver.close()
+        process.join()
+        if value is None and status == "error":
+            raise DataError(f"the {function.__name__} process died (exit code {process.exitcode})")
+        if status == "error":
+            raise value
+        return value
+
+    return wait
+
+
 @dataclass
 class BuildResult:
     path: Path
@@ -154,11 +192,15 @@ def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
     with timings("parse"):
         sources = load_sources(root)
         store = asserted_store(sources)
-    hermit = reasoning.start_consistency_check(sources.ontology(), sources.data())
-    with timings("validate (quotes, SHACL, checks)"):
-        warnings = validate_sources(sources, strict=strict, store=store)
-    with timings("rules"):
+    # Three independent checks share the two cores: validation in a forked child (started first, while this
+    # process has no other thread), HermiT in a spawned one, the rules here.  Validation decides the build
+    # before anything is published.
+    with timings("validate (quotes, SHACL, checks) and rules, in parallel"):
+        validation = _in_forked_process(validate_sources, sources, strict, (), store)
+        hermit = reasoning.start_consistency_check(sources.ontology(), sources.data())
         inferred = derive(sources.ontology(), sources.data(), root / RULES_DIR, store)
+    with timings("validate (remaining wait)"):
+        warnings = validation()
     with timings("HermiT consistency (parallel process, remaining wait)"):
         hermit.result()
     with timings("write"):

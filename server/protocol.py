@@ -12,6 +12,7 @@ Pure Python (no engine, no Flask) so that it runs in the query worker processes 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -88,6 +89,7 @@ MAX_SERVICE_CLAUSES = 16
 MAX_NESTING = 100
 
 
+@functools.lru_cache(maxsize=16)  # each request reads its query several times (form, update, nesting, SERVICE)
 def _strip(query: str, iris: bool = False) -> str:
     """The query with comments and string literals (and IRIs when ``iris``) blanked to spaces of the same length,
     so that offsets still match; prefixed-name escapes such as ex:a\\' are kept.

@@ -147,12 +147,16 @@ class Deriver:
         from .catalog import results_json
 
         result = results_json(self.store.query(rule.text))
-        changed = False
+        rows = []
         for row in result["results"]["bindings"]:
             triple = tuple(_term(row[name]) for name in ("subject", "predicate", "object"))
             premises = [_term(row[name]) for name in sorted(row) if name.startswith("premise")]
-            valid_from = row.get("validFrom", {}).get("value")
-            valid_until = row.get("validUntil", {}).get("value")
+            rows.append((triple, premises, row.get("validFrom", {}).get("value"), row.get("validUntil", {}).get("value")))
+        # The engine returns rows in no fixed order (it differs between processes); a rule that keeps only the first
+        # explanation of a statement must see them in a fixed one, or two builds of the same sources would differ.
+        rows.sort(key=lambda r: (" ".join(t.n3() for t in r[0]), " ".join(p.n3() for p in r[1]), r[2] or "", r[3] or ""))
+        changed = False
+        for triple, premises, valid_from, valid_until in rows:
             changed |= self.record(triple, rule.iri, premises, valid_from, valid_until, rule.first_explanation_only)
         return changed
 

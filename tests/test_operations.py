@@ -5,7 +5,8 @@ the sources (one extra fact) is built into that folder with `python -m server.cl
 RAKG_BUILD_DIR set), which switches build/current atomically.  SIGHUP makes gunicorn start new workers (each
 create_app reads build/current again) and stop the old ones gracefully: a long query started before the reload
 completes, short queries sent throughout all succeed, and the new fact is served.  SIGTERM lets an in-flight
-query complete and the server exits 0.
+query complete and the server exits 0.  A build that fails (a broken Turtle file) leaves build/current as it
+was, and the server keeps serving it, also across a SIGHUP.
 """
 
 from __future__ import annotations
@@ -124,17 +125,41 @@ def served(built, tmp_path_factory):
         process.wait(10)
 
 
+def build_sources(sources: Path, build_dir: Path) -> subprocess.CompletedProcess:
+    """`python -m server.cli build` of the sources in ``sources`` into ``build_dir``."""
+    return subprocess.run([sys.executable, "-m", "server.cli", "build"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "RAKG_ROOT": str(sources), "RAKG_BUILD_DIR": str(build_dir)})
+
+
+def copy_sources(target: Path) -> Path:
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
+
+
+def test_a_failing_build_leaves_the_served_graph_untouched_even_after_sighup(served, tmp_path):
+    process, base, build_dir = served
+    before = os.path.realpath(build_dir / "current")
+    sources = copy_sources(tmp_path / "sources")
+    broken = sources / "data" / "entities" / "zz-broken.ttl"
+    broken.write_text(EXTRA_FACT + "state:russia skos:altLabel \"unterminated .\n", encoding="utf-8")
+    failed = build_sources(sources, build_dir)
+    assert failed.returncode != 0 and "zz-broken.ttl" in failed.stderr + failed.stdout
+    assert os.path.realpath(build_dir / "current") == before
+    process.send_signal(signal.SIGHUP)  # a reload now must reopen the same, last good build
+    time.sleep(3)
+    assert ask(base, "ASK { state:russia a rakg:SovereignState }") is True
+    assert ask(base, HAS_EXTRA_FACT) is False
+
+
 def test_sighup_serves_a_new_build_without_dropping_in_flight_requests(served, tmp_path):
     process, base, build_dir = served
     assert ask(base, HAS_EXTRA_FACT) is False
     before = os.path.realpath(build_dir / "current")
 
-    sources = tmp_path / "sources"
-    for folder in ("ontology", "data", "queries"):
-        shutil.copytree(ROOT / folder, sources / folder)
+    sources = copy_sources(tmp_path / "sources")
     (sources / "data" / "entities" / "zz-reload-test.ttl").write_text(EXTRA_FACT, encoding="utf-8")
-    built = subprocess.run([sys.executable, "-m", "server.cli", "build"], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                           env={**os.environ, "RAKG_ROOT": str(sources), "RAKG_BUILD_DIR": str(build_dir)})
+    built = build_sources(sources, build_dir)
     assert built.returncode == 0, built.stderr[-3000:]
     assert os.path.realpath(build_dir / "current") != before
     assert ask(base, HAS_EXTRA_FACT) is False, "the running workers keep serving the build they opened"
