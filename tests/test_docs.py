@@ -28,7 +28,7 @@ def _sessions(prefix: str):
                 yield command, output.rstrip("\n")
 
 
-TEST_COMMAND = "(command -v chromium >/dev/null || apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
+TEST_COMMAND = "(command -v chromium >/dev/null && command -v wrk >/dev/null || apt-get install -y -q chromium wrk || (apt-get update -q && apt-get install -y -q chromium wrk)) && python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest"
 
 
 def test_the_two_commands_are_in_the_readme_and_ci_runs_the_test_command():

@@ -29,7 +29,7 @@ from server.catalog import dumps, load_catalog, results_json, same_results
 from server.cli import main
 from server.errors import QueryTimeout, ValidationFailed
 from server.linking import USER_AGENT, forward
-from server.namespaces import RAKG, RULE, WD, WDT, entity_iri
+from server.namespaces import RAKG, RULE, WD, entity_iri
 from server.wikidata import CROSSCHECK_GRAPH, WIKIDATA_SPARQL, link_problems, load_reference
 
 ROOT = Path(__file__).resolve().parent.parent

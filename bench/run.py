@@ -1,0 +1,168 @@
+"""Benchmark our SPARQL endpoint against ``oxigraph serve``: ``python -m bench.run [--sizes chapter,100k,1M] [--quick]``.
+
+For each data size both servers are started on the same data with the same storage kind, every named query
+is checked (both must answer the same number of rows), then timed on both, alternating the servers
+(A B A B) so that machine drift cancels: sequential latency after warm-up (cold, warm and revalidate) and
+throughput with 4 connections (wrk; cold and warm).  The table is printed per size and everything goes to
+bench/results/<timestamp>.json and bench/results/latest.json.  bench/README.md explains the columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+from . import engine, generate, measure, report, servers
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+
+
+def dataset(size: str, seed: int) -> Path:
+    """The data file of a size: a snapshot of the last good build for 'chapter', else the synthetic graph."""
+    if size != "chapter":
+        return generate.ensure(size, seed)
+    DATA.mkdir(parents=True, exist_ok=True)
+    target = DATA / "chapter.nq"
+    shutil.copyfile(ROOT / "build" / "current" / "graph.nq", target)
+    return target
+
+
+def graphs_of(path: Path) -> tuple[int, list[str]]:
+    """Number of quads and the named graphs of an N-Quads file (the graph is the last term of each line)."""
+    quads, graphs = 0, set()
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                quads += 1
+                graphs.add(line.rstrip()[:-1].rstrip().rsplit(" ", 1)[1][1:-1])
+    return quads, sorted(graphs)
+
+
+def endpoints(ours, oxigraph, graphs: list[str]) -> list[measure.Endpoint]:
+    from server.namespaces import PREFIXES
+
+    asserted = [g for g in graphs if not g.endswith("/graph/inferred")]
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    return [measure.Endpoint("ours", ours.port, ours.path, [], None, graphs),
+            measure.Endpoint("oxigraph", oxigraph.port, oxigraph.path, [("default-graph-uri", g) for g in asserted], prefixes, graphs)]
+
+
+def bench_size(size: str, args, queries: dict, log_dir: Path) -> dict:
+    data = dataset(size, args.seed)
+    quads, graphs = graphs_of(data)
+    disk = args.storage == "disk"
+    result = {"data": {"file": str(data.relative_to(ROOT)), "quads": quads, "graphs": len(graphs), "mb": round(data.stat().st_size / 2**20, 1)},
+              "storage": args.storage, "servers": {}, "queries": {}}
+    print(f"\n== {size}: {quads} quads in {len(graphs)} graphs, {args.storage} storage ==", flush=True)
+    stores = {name: DATA / f"store-{name}-{size}" for name in ("ours", "oxigraph")} if disk else {}
+    for path in stores.values():
+        shutil.rmtree(path, ignore_errors=True)  # the preparation is part of what is measured
+    started = [servers.start_ours(data, log_dir, stores.get("ours"))]
+    try:
+        started.append(servers.start_oxigraph(data, log_dir, stores.get("oxigraph")))
+        started.append(servers.start_oxigraph(data, log_dir, stores.get("oxigraph"), limit=True))
+        for server in started:
+            print(f"  {server.name} ready: {server.facts}", flush=True)
+        pair, limited = endpoints(*started[:2], graphs), endpoints(started[0], started[2], graphs)
+        for slug, text in queries.items():
+            result["queries"][slug] = entry = time_query(pair, limited, started, text, args)
+            report.summarize(entry)
+            print(f"  {slug:34} {progress(entry)}", flush=True)
+    finally:
+        for server in started:
+            servers.stop(server)
+            result["servers"][server.name] = server.facts
+    result["overall"] = report.overall(result["queries"])
+    if args.engine:
+        result["engine"] = engine.profile(data, [ROOT / "queries" / f"{slug}.rq" for slug in queries], servers.QUERY_TIMEOUT)
+        print(engine.table(result["engine"]), flush=True)
+    return result
+
+
+def time_query(pair, limited, started, text: str, args) -> dict:
+    """Row check (on the servers with the time limit), then per mode and round: latency and throughput of A then B."""
+    check = {e.name: measure.check(e, text) for e in limited}
+    entry = {"check": check, "latency": {}, "throughput": {}, "load_average_1min": os.getloadavg()[0]}
+    if any(c["status"] != 200 for c in check.values()):
+        for server in started:  # a query stopped at the limit may leave work behind (ours restarts a query worker)
+            servers.wait_idle(server.process.pid)
+    answered = [e for e in pair if check[e.name]["status"] == 200]
+    ours_cut = check["ours"].get("truncated")
+    entry["rows_match"] = len(answered) == 2 and (check["ours"]["rows"] == check["oxigraph"]["rows"] or bool(ours_cut and check["oxigraph"]["rows"] > check["ours"]["rows"]))
+    if len(answered) < 2 or not entry["rows_match"]:
+        return entry
+    if args.once:  # the check was the cold run; one more request fills the cache, the next is timed warm
+        entry["latency"]["cold"] = {e.name: [{"samples_s": [check[e.name]["seconds"]], "statuses": {"200": 1}}] for e in pair}
+        entry["latency"]["warm"] = {e.name: [measure.latency(e, text, "warm", 1, float("inf"), warmup=1)] for e in pair}
+        return entry
+    slow = max(check[e.name]["seconds"] for e in pair) > 1  # the check was the warm-up; few samples fit the cap anyway
+    window = args.duration / args.rounds
+    for mode in ("cold", "warm", "revalidate"):
+        timed = [(e, s) for e, s in zip(pair, started) if mode != "revalidate" or check[e.name]["etag"]]
+        entry["latency"][mode] = {e.name: [] for e, _ in timed}
+        # wrk only when a request fits the window many times over; else it would count the few that finish in time
+        entry["throughput"][mode] = {e.name: [] for e, _ in timed} if mode != "revalidate" and window and not slow else {}
+        for _ in range(args.rounds):
+            for endpoint, server in timed:
+                warmup = {"cold": 0, "warm": 1, "revalidate": 1}[mode] if slow else 3
+                entry["latency"][mode][endpoint.name].append(
+                    measure.latency(endpoint, text, mode, -(-args.requests // args.rounds), args.max_seconds / args.rounds, warmup))
+                if entry["throughput"][mode]:
+                    entry["throughput"][mode][endpoint.name].append(measure.throughput(endpoint, text, mode, window))
+                    servers.wait_idle(server.process.pid)
+        for kind in ("latency", "throughput"):
+            if not entry[kind][mode]:
+                del entry[kind][mode]
+    return entry
+
+
+def progress(entry: dict) -> str:
+    check = entry["check"]
+    if not entry["rows_match"]:
+        return f"SKIPPED: ours {check['ours']}, oxigraph {check['oxigraph']}"
+    cold = entry["latency"]["cold"]
+    return (f"rows {check['ours']['rows']:>6}  cold median ours {cold['ours']['median_ms']:.2f} ms, oxigraph "
+            f"{cold['oxigraph']['median_ms']:.2f} ms, ratio {cold.get('ratio')}  (load {entry['load_average_1min']:.1f})")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="chapter,100k,1M", help="comma-separated: chapter, 100k, 1M, 10M (any NNk/NNM)")
+    parser.add_argument("--storage", choices=["memory", "disk"], default="memory", help="both servers in memory, or both on disk")
+    parser.add_argument("--requests", type=int, default=200, help="sequential requests per query, server and mode")
+    parser.add_argument("--max-seconds", type=float, default=30, help="cap on the sequential requests of one query, server and mode")
+    parser.add_argument("--duration", type=float, default=10, help="seconds of wrk per query, server and mode (0: no throughput)")
+    parser.add_argument("--rounds", type=int, default=2, help="A B alternations; requests and duration are split between them")
+    parser.add_argument("--once", action="store_true", help="one cold and one warm request per query (the 10 M check)")
+    parser.add_argument("--quick", action="store_true", help="20 requests, 2 s of wrk, 10 s cap: a smoke test")
+    parser.add_argument("--engine", action="store_true", help="also time the queries in-process per default-graph form (bench/engine.py)")
+    parser.add_argument("--queries", default="", help="comma-separated slugs (default: every named query)")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic data")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped by SIGTERM"))  # so that the servers are stopped too
+    if args.quick:
+        args.requests, args.duration, args.max_seconds = 20, 2, 10
+    queries, federated = measure.named_queries(ROOT / "queries")
+    if args.queries:
+        queries = {slug: queries[slug] for slug in args.queries.split(",")}
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    results = {"started": stamp, "command": " ".join([Path(sys.executable).name, "-m", "bench.run", *sys.argv[1:]]),
+               "settings": {k: v for k, v in vars(args).items()}, "machine": report.machine(), "federated_not_timed": federated, "sizes": {}}
+    logs = DATA / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for size in args.sizes.split(","):
+        results["sizes"][size] = bench_size(size, args, queries, logs)
+        print(report.table(size, results["sizes"][size]), flush=True)
+        report.write(results, stamp, final=False)
+    results["machine"]["load_average_end"] = report.machine()["load_average"]
+    print(f"\nwrote {report.write(results, stamp, final=True)}")
+
+
+if __name__ == "__main__":
+    main()
