@@ -91,20 +91,10 @@ def check(status: int, content_type: str, body: bytes, accept: str, path: str, e
         document = json.loads(body)
         assert set(document) == ERROR_KEYS and document["status"] == status, (document, what)
         document_status, message = document["status"], document["message"]
-    if status >= 500 and known_bug(status, message, what):
-        TALLY["known-bug-500"] += 1
-    elif status >= 500:
+    if status >= 500:
         assert status == 503 and any(limit in message for limit in LIMIT_MESSAGES), (status, message, what)
         TALLY["limit-503"] += 1
     assert document_status == status
-
-
-def known_bug(status: int, message: str, what: str) -> bool:
-    """A 500 that a dedicated test already fails on, so that it does not stop the search for new ones:
-    the service description / VoID in N-Quads (rdflib cannot write a plain Graph as N-Quads; see
-    test_security.py::test_the_service_description_and_void_come_in_every_rdf_format).  Remove once fixed."""
-    return (status == 500 and "internal error (Exception); the server log has the details" in message
-            and what.startswith(("GET /sparql ", "GET /.well-known/void")) and "'format': 'nq'" in what)
 
 
 # --- strategies --------------------------------------------------------------------------------------------
