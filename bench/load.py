@@ -25,7 +25,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,22 +33,17 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from .servers import descendants, free_port, memory_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def named_queries(root: Path = ROOT) -> list[tuple[str, str]]:
     """(slug, text) of every named query that runs locally."""
-    sys.path.insert(0, str(root))
     from server import protocol
     from server.catalog import load_catalog
 
     return [(q.slug, q.text) for q in load_catalog(root / "queries") if not protocol.service_endpoints(q.text, {})]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(build_dir: str | None = None, serve_args: tuple[str, ...] = (), log: Path | None = None) -> tuple[subprocess.Popen, str]:
@@ -105,36 +99,9 @@ def get(base: str, query: str, connection: http.client.HTTPConnection | None = N
             connection.close()
 
 
-def tree(pid: int) -> list[int]:
-    """``pid`` and all its descendants, from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        out.append(current)
-        todo.extend(children.get(current, []))
-    return out
-
-
 def rss_mb(pid: int) -> tuple[float, int]:
     """Total resident memory of ``pid``'s process tree in MB, and the number of processes."""
-    total, count = 0, 0
-    for member in tree(pid):
-        try:
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    count += 1
-        except OSError:
-            continue
-    return total / 1024, count
+    return memory_mb(pid, "VmRSS"), len(descendants(pid))
 
 
 def fast_queries(queries: list[tuple[str, str]], graph: Path, max_seconds: float) -> tuple[list[tuple[str, str]], dict]:

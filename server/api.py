@@ -76,8 +76,7 @@ def sparql():
     service = _service()
     protocol.refuse_update(query)
     protocol.check_nesting(query)
-    protocol.check_services(query, service.settings.allowed_services, service.prefixes)
-    federated = bool(protocol.service_endpoints(query, service.prefixes))
+    federated = bool(protocol.check_services(query, service.settings.allowed_services, service.prefixes))
     key = _cache_key(service, query)
     etag = f'"{key[:40]}"'
     if not federated:

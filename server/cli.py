@@ -24,6 +24,11 @@ def setting_options(*names):
     return decorate
 
 
+def _settings(config_file, options: dict):
+    """The settings, with the setting options given on the command line (those left out are None) on top."""
+    return load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+
+
 config_option = click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="TOML settings file.")
 strict_option = click.option("--strict", is_flag=True, help="Fail on warnings too (CI uses this).")
 
@@ -254,7 +259,7 @@ def link(config_file, entities, kinds, limit, delay, api, sparql, out, **options
     from .catalog import open_built_store
     from .namespaces import PREFIXES
 
-    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    settings = _settings(config_file, options)
     only = tuple(str(PREFIXES[e.split(":", 1)[0]]) + e.split(":", 1)[1] if e.split(":", 1)[0] in PREFIXES else e for e in entities)
     out = out or settings.build_path / "link-candidates.tsv"
     try:
@@ -277,7 +282,7 @@ def crosscheck(config_file, sparql, out, everything, **options) -> None:
     from . import wikidata
     from .catalog import open_built_store
 
-    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    settings = _settings(config_file, options)
     url = wikidata.wikidata_sparql_url(settings, sparql)
     out = out or settings.build_path / "wikidata-crosscheck.nq"
     try:
@@ -299,7 +304,7 @@ def quickstatements(config_file, sparql, **options) -> None:
     from . import wikidata
     from .catalog import open_built_store
 
-    settings = load_settings({k: v for k, v in options.items() if v is not None}, config_file=config_file)
+    settings = _settings(config_file, options)
     try:
         claims = wikidata.crosscheck(open_built_store(settings), wikidata.wikidata_sparql_url(settings, sparql))
     except RakgError as error:

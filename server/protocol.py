@@ -223,18 +223,21 @@ def route_services(query: str, allowed: list[str], prefixes: dict[str, str], pro
     return "".join(pieces) + query[last:]
 
 
-def check_services(query: str, allowed: list[str], prefixes: dict[str, str]) -> None:
-    """Raises Forbidden if the query calls a SERVICE not on the allow-list (a variable SERVICE never is).
+def check_services(query: str, allowed: list[str], prefixes: dict[str, str]) -> list[str]:
+    """The endpoints the query's SERVICE clauses call (empty: not federated); raises Forbidden if one is not on the
+    allow-list (a variable SERVICE never is).
 
     >>> check_services("PREFIX ex: <http://e/> SELECT * { ?s ex:a\\\\' ?o SERVICE <http://127.0.0.1:9/> {} FILTER(?o != '') }", [], {})
     Traceback (most recent call last):
     ...
     server.errors.Forbidden: SERVICE <http://127.0.0.1:9/> is not allowed; allowed endpoints: none: federation is switched off
     """
-    for endpoint in service_endpoints(query, prefixes):
+    endpoints = service_endpoints(query, prefixes)
+    for endpoint in endpoints:
         if endpoint not in allowed:
             listed = ", ".join(allowed) if allowed else "none: federation is switched off"
             raise Forbidden(f"SERVICE <{endpoint}> is not allowed; allowed endpoints: {listed}")
+    return endpoints
 
 
 # --- IRIs built from request paths -----------------------------------------------------------------------

@@ -9,19 +9,20 @@ that the slow ones cost 0.5 s each and the warm-up stays short).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def bench_load():
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """bench/ is not an installed package: import it from the repository root, as `python -m bench.load` does."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module("bench.load")
 
 
 def test_fifty_clients_for_ten_seconds_without_errors_and_with_flat_memory(settings, tmp_path):
