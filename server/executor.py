@@ -133,7 +133,7 @@ class QueryPool:
         self.spec = spec
         self.timeout = timeout
         self.memory = memory
-        self.idle: queue.Queue[Worker] = queue.Queue()
+        self.idle: queue.Queue[Worker] = queue.LifoQueue()  # the most recently used worker first: its caches are warm
         self.spare: queue.Queue[Worker] = queue.Queue(maxsize=1)
         self.lock = threading.Lock()
         self.closed = False

@@ -12,13 +12,10 @@ asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
@@ -134,7 +131,12 @@ GRAPH_FORMATS = {
 
 
 def serialize(result, fmt: str, max_rows: int) -> Answer:
-    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows``."""
+    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows``.
+
+    Solutions are written by the engine (Rust): first as TSV, where every solution is one line (newlines in
+    literals are escaped), so that the rows are counted and cut without a Python object per term; a TSV answer
+    is sent as it is, other formats are parsed back from it and written by the engine again.
+    """
     if isinstance(result, ox.QueryBoolean):
         return Answer(_boolean(bool(result), fmt), fmt, 1, False)
     if not isinstance(result, ox.QuerySolutions):
@@ -145,77 +147,55 @@ def serialize(result, fmt: str, max_rows: int) -> Answer:
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
         prefixes = QUERY_PREFIXES if fmt in ("turtle", "trig") else None
         return Answer(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes), fmt, len(triples), truncated)
-    variables = [v.value for v in result.variables]
-    rows = list(itertools.islice(result, max_rows + 1))
-    truncated = len(rows) > max_rows
-    rows = rows[:max_rows]
-    writer = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}[fmt]
-    return Answer(writer(variables, rows, truncated), fmt, len(rows), truncated)
+    lines = _LineLimit(max_rows + 1)  # the header line and max_rows solutions
+    try:
+        result.serialize(lines, format=ox.QueryResultsFormat.TSV)
+    except _LineLimit.Full:
+        pass
+    tsv = lines.text()
+    rows, truncated = tsv.count(b"\n") - 1, lines.full
+    if fmt == "tsv":
+        return Answer(tsv, fmt, rows, truncated)
+    body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=SOLUTION_FORMATS[fmt])
+    if truncated and fmt == "json":
+        body = body[:-1] + b',"truncated":true}'
+    elif truncated and fmt == "xml":
+        body = body.replace(b"</head>", b'<link href="urn:rakg:truncated"/></head>', 1)
+    return Answer(body, fmt, rows, truncated)
 
 
-def _json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Triple):
-        return {"type": "triple", "value": {"subject": _json_term(term.subject), "predicate": _json_term(term.predicate), "object": _json_term(term.object)}}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype.value != XSD_STRING:
-        out["datatype"] = term.datatype.value
-    return out
+SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV}
 
 
-def _json(variables, rows, truncated) -> bytes:
-    bindings = [{name: _json_term(row[name]) for name in variables if row[name] is not None} for row in rows]
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    if truncated:
-        document["truncated"] = True
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+class _LineLimit:
+    """A binary writer that keeps what is written to it until it holds more than ``limit`` lines, then stops the
+    writing with ``Full``; :meth:`text` is what was written, cut after the ``limit``-th line."""
 
+    class Full(Exception):
+        pass
 
-def _xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if term.language:
-        return f'<literal xml:lang="{escape(term.language)}">{escape(term.value)}</literal>'
-    if term.datatype.value != XSD_STRING:
-        return f'<literal datatype="{escape(term.datatype.value)}">{escape(term.value)}</literal>'
-    return f"<literal>{escape(term.value)}</literal>"
+    def __init__(self, limit: int):
+        self.limit, self.lines, self.chunks, self.full = limit, 0, [], False
 
+    def write(self, chunk: bytes) -> int:
+        self.chunks.append(bytes(chunk))
+        self.lines += self.chunks[-1].count(b"\n")
+        if self.lines > self.limit:
+            self.full = True
+            raise self.Full
+        return len(chunk)
 
-def _xml(variables, rows, truncated) -> bytes:
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
-    out += [f'<variable name="{escape(v)}"/>' for v in variables]
-    if truncated:
-        out.append('<link href="urn:rakg:truncated"/>')
-    out += ["</head>", "<results>"]
-    for row in rows:
-        out.append("<result>")
-        out += [f'<binding name="{escape(v)}">{_xml_term(row[v])}</binding>' for v in variables if row[v] is not None]
-        out.append("</result>")
-    out += ["</results>", "</sparql>"]
-    return "\n".join(out).encode("utf-8")
+    def flush(self) -> None:
+        pass
 
-
-def _csv(variables, rows, truncated) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(variables)
-    for row in rows:
-        writer.writerow(["" if row[v] is None else (row[v].value if not isinstance(row[v], ox.BlankNode) else f"_:{row[v].value}") for v in variables])
-    return buffer.getvalue().encode("utf-8")
-
-
-def _tsv(variables, rows, truncated) -> bytes:
-    lines = ["\t".join(f"?{v}" for v in variables)]
-    for row in rows:
-        lines.append("\t".join("" if row[v] is None else str(row[v]) for v in variables))
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    def text(self) -> bytes:
+        data = b"".join(self.chunks)
+        if not self.full:
+            return data
+        end = -1
+        for _ in range(self.limit):
+            end = data.index(b"\n", end + 1)
+        return data[: end + 1]
 
 
 def _boolean(value: bool, fmt: str) -> bytes:
