@@ -181,7 +181,9 @@ def open_built_store(settings: Settings):
     current = current_build(settings.build_path)
     if current is None:
         raise RakgError("no build found: run `rakg build` first", where=str(settings.build_path))
-    return load([current / "graph.nq"])
+    store = load([current / "graph.nq"])
+    store.materialize_default_graph()
+    return store
 
 
 def run_checks(store, folder: Path, file_of=lambda node: "") -> list:

@@ -38,3 +38,21 @@ def test_named_query_returns_its_expected_result(query, store):
 def test_violation_checks_find_nothing(check, store):
     assert check.slug.endswith(("-violation", "-warning"))
     assert results_json(store.query(check.text))["results"]["bindings"] == []
+
+
+@pytest.fixture(scope="module")
+def list_form_store(built):
+    """The same build with the default graph as the list of asserted graphs (no materialized copy)."""
+    from server.build import current_build
+    from server.store import load
+
+    _, build_dir = built
+    return load([current_build(build_dir) / "graph.nq"])
+
+
+@pytest.mark.parametrize("query", LOCAL + load_catalog(QUERIES / "checks"), ids=lambda q: q.slug)
+def test_the_materialized_default_graph_answers_like_the_list_of_graphs(query, store, list_form_store):
+    for inferred in (False, True):
+        copied = results_json(store.query(query.text, include_inferred=inferred))
+        listed = results_json(list_form_store.query(query.text, include_inferred=inferred))
+        assert same_results(listed, copied, query.ordered), f"{query.slug} (inferred={inferred})"

@@ -82,3 +82,23 @@ def test_solutions_without_variables_and_unbound_variables_are_rows_too():
     assert json.loads(unbound.body)["results"]["bindings"] == [{}, {}] and unbound.truncated
     none = serialize(store.query("SELECT ?x WHERE { FILTER(false) }"), "tsv", 10)
     assert none.body == b"?x\n" and none.rows == 0 and not none.truncated
+
+
+def test_the_materialized_default_graph_is_hidden_from_graphs_dumps_and_counts():
+    text = (f"<{EX}a> <{EX}p> \"1\" <{EX}g1> .\n<{EX}a> <{EX}p> \"1\" <{EX}g2> .\n<{EX}b> <{EX}p> \"2\" _:g3 .\n"
+            f"<{EX}c> <{EX}p> \"3\" <https://w3id.org/rakg/graph/inferred> .")
+    store = GraphStore.from_text(text, "nquads")
+    before = (len(store), store.dump_format("nquads"), store.dump_format("turtle"))
+    store.materialize_default_graph()
+    assert (len(store), store.dump_format("nquads"), store.dump_format("turtle")) == before
+    rows = lambda q, **kw: sorted(str(r[0]) for r in store.query(q, **kw))  # noqa: E731
+    assert rows("SELECT ?o WHERE { ?s ?p ?o }") == ['"1"', '"2"']  # one triple in two graphs counts once; not inferred
+    assert rows("SELECT ?o WHERE { ?s ?p ?o }", include_inferred=True) == ['"1"', '"2"', '"3"']
+    assert len(rows("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")) == 4  # the copy is no named graph
+
+
+def test_data_with_a_default_graph_of_its_own_keeps_the_list_form():
+    store = GraphStore.from_text(f"<{EX}a> <{EX}p> \"1\" .\n<{EX}b> <{EX}p> \"2\" <{EX}g> .", "nquads")
+    store.materialize_default_graph()
+    assert sorted(str(r[0]) for r in store.query("SELECT ?o WHERE { ?s ?p ?o }")) == ['"1"', '"2"']
+    assert len(store) == 2
