@@ -3,6 +3,8 @@
 Our endpoint gets the named query as written (the project prefixes are predeclared).  Oxigraph gets the PREFIX
 lines the query uses, ``default-graph-uri`` for every asserted graph (our default graph is their union; graph/inferred
 is not in it) and ``named-graph-uri`` for the graphs the query names in GRAPH, so both answer the same rows.
+rdflib-endpoint (``bench.run --rdflib``) gets the PREFIX lines but no graph parameters (it ignores them; its default
+graph already is the union of the asserted graphs, see bench/rdflib_peer.py).
 Modes: ``cold`` appends a unique comment to every request (no cache can answer it), ``warm`` repeats the identical
 request, ``revalidate`` repeats it with ``If-None-Match`` set to the ETag of the first answer (servers without ETags: n/a).
 """
@@ -35,6 +37,7 @@ class Endpoint:
     params: list  # extra query-string parameters, in order
     prefixes: dict | None  # PREFIX lines to prepend (None: the server predeclares them)
     graphs: list  # all named graphs, to resolve the ones a query names in GRAPH
+    named_graphs: bool = True  # with prefixes: also ``named-graph-uri`` for the graphs a query names in GRAPH
 
     def url(self, query: str) -> str:
         """Path and query string, ``query=`` last so that a cache-busting comment can be appended."""
@@ -42,6 +45,7 @@ class Endpoint:
         if self.prefixes is not None:
             used = set(re.findall(r"(?<![\w?$<-])([A-Za-z][\w-]*):(?!//)", query))
             text = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in self.prefixes.items() if p in used) + query
+        if self.prefixes is not None and self.named_graphs:
             body = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
             named = re.findall(r"\bGRAPH\s+([^\s{]+)", body)
             if any(n.startswith(("?", "$")) for n in named):
@@ -71,11 +75,11 @@ def bust() -> str:
 
 
 class Client:
-    """One persistent HTTP/1.1 connection; reconnects when the server closes it."""
+    """One persistent HTTP/1.1 connection; reconnects when the server closes it (not after a timeout: that is raised)."""
 
-    def __init__(self, port: int):
-        self.port = port
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    def __init__(self, port: int, timeout: float = 300):
+        self.port, self.timeout = port, timeout
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
 
     def get(self, url: str, etag: str | None = None):
         """(status, headers, body, seconds) of one GET."""
@@ -90,17 +94,26 @@ class Client:
                 if response.getheader("Connection", "").lower() == "close":
                     self.connection.close()
                 return response.status, dict(response.getheaders()), body, seconds
+            except TimeoutError:
+                self.connection.close()
+                raise
             except (http.client.HTTPException, OSError):
                 self.connection.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
 
-def check(endpoint: Endpoint, query: str) -> dict:
-    """One cold request: status, seconds, result rows (and whether our server cut them), ETag."""
-    status, headers, body, seconds = Client(endpoint.port).get(endpoint.url(query) + bust())
+def check(endpoint: Endpoint, query: str, timeout: float = 300) -> dict:
+    """One cold request: status, seconds, result rows (and whether our server cut them), ETag; status ``timeout`` when
+    no answer came within ``timeout`` seconds, ``error`` when the connection failed."""
+    try:
+        status, headers, body, seconds = Client(endpoint.port, timeout).get(endpoint.url(query) + bust())
+    except TimeoutError as error:
+        return {"status": "timeout", "seconds": timeout, "error": repr(error)}
+    except OSError as error:
+        return {"status": "error", "error": repr(error)}
     out = {"status": status, "seconds": round(seconds, 4), "etag": bool(headers.get("ETag") or headers.get("etag"))}
     try:
         document = json.loads(body) if status == 200 else None
@@ -122,12 +135,12 @@ def summary(samples: list[float]) -> dict:
             "mean_ms": round(statistics.fmean(ordered) * 1000, 3), "min_ms": round(ordered[0] * 1000, 3)}
 
 
-def latency(endpoint: Endpoint, query: str, mode: str, requests: int, cap: float, warmup: int = 3) -> dict | None:
+def latency(endpoint: Endpoint, query: str, mode: str, requests: int, cap: float, warmup: int = 3, timeout: float = 300) -> dict | None:
     """Sequential requests on one connection after warm-up: at most ``requests``, stopping after ``cap`` seconds.
 
-    Returns None for ``revalidate`` when the server sent no ETag.
+    Returns None for ``revalidate`` when the server sent no ETag.  A request without answer after ``timeout`` s raises TimeoutError.
     """
-    client, url = Client(endpoint.port), endpoint.url(query)
+    client, url = Client(endpoint.port, timeout), endpoint.url(query)
     etag = None
     for _ in range(warmup):
         status, headers, _, seconds = client.get(url + (bust() if mode == "cold" else ""))

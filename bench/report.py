@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import math
 import os
@@ -29,7 +30,8 @@ def machine() -> dict:
     return {
         "cores": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory / 2**20, 1), "kernel": platform.release(),
         "python": platform.python_version(),
-        "versions": {name: importlib.metadata.version(name) for name in ("pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib")},
+        "versions": {name: importlib.metadata.version(name) for name in ("pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib")
+                     + tuple(n for n in ("rdflib-endpoint", "uvicorn") if importlib.util.find_spec(n.replace("-", "_")))},
         "oxigraph_cli": subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout.strip(),
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
         "server_code_sha256": server_code, "load_average": os.getloadavg(),
@@ -37,13 +39,15 @@ def machine() -> dict:
 
 
 def summarize(entry: dict) -> None:
-    """Replace the raw per-round samples of one query by summaries and ratios (ours / oxigraph)."""
+    """Replace the raw per-round samples of one query by summaries and ratios (ours / oxigraph; cold: rdflib / ours)."""
     for mode, servers in entry.get("latency", {}).items():
         for name, rounds in servers.items():
             samples = [s for r in rounds if r for s in r["samples_s"]]
             servers[name] = {**summary(samples), "statuses": _merge([r["statuses"] for r in rounds if r])} if samples else None
         if servers.get("ours") and servers.get("oxigraph"):
             servers["ratio"] = round(servers["ours"]["median_ms"] / servers["oxigraph"]["median_ms"], 3)
+        if servers.get("ours") and servers.get("rdflib"):
+            servers["rdflib_over_ours"] = round(servers["rdflib"]["median_ms"] / servers["ours"]["median_ms"], 2)
     for mode, servers in entry.get("throughput", {}).items():
         for name, rounds in servers.items():
             requests = sum(r["requests"] - r["status"] for r in rounds)
@@ -68,7 +72,8 @@ def geomean(values) -> float | None:
 
 
 def overall(queries: dict) -> dict:
-    """Geometric means over the queries both servers answered: latency ratios per mode, throughput ratios per mode."""
+    """Geometric means over the queries both servers answered: latency ratios per mode, throughput ratios per mode;
+    with rdflib-endpoint: min and geometric mean of rdflib / ours (cold), the queries at 10× or more, the ones not timed."""
     out = {}
     for kind in ("latency", "throughput"):
         for mode in ("cold", "warm", "revalidate"):
@@ -81,7 +86,25 @@ def overall(queries: dict) -> dict:
             medians = [q["latency"][mode][name]["median_ms"] for q in queries.values() if (q.get("latency", {}).get(mode) or {}).get(name)]
             if medians:
                 out[f"{name}_{mode}_median_ms_geomean"] = geomean(medians)
+    ratios = [q["latency"]["cold"]["rdflib_over_ours"] for q in queries.values() if "rdflib_over_ours" in q.get("latency", {}).get("cold", {})]
+    if ratios:
+        out.update(rdflib_over_ours_min=min(ratios), rdflib_over_ours_geomean=geomean(ratios), rdflib_over_ours_queries=len(ratios),
+                   rdflib_10x_queries=sum(1 for r in ratios if r >= 10))
+    if any("rdflib" in q["check"] for q in queries.values()):
+        out["rdflib_not_timed"] = {slug: rdflib_note(q) for slug, q in queries.items() if rdflib_note(q)}
     return out
+
+
+def rdflib_note(q: dict) -> str | None:
+    """Why rdflib-endpoint has no ratio for a query (None when it has one, or was not run)."""
+    ours, peer = q["check"]["ours"], q["check"].get("rdflib")
+    if peer is None or "rdflib_over_ours" in q.get("latency", {}).get("cold", {}):
+        return None
+    if peer["status"] != 200:
+        return f"{peer['status']} after {peer['seconds']:.1f} s" if "seconds" in peer else str(peer["status"])
+    if not q.get("rdflib_rows_match"):
+        return f"rows {peer['rows']}, ours {ours.get('rows', ours['status'])}"
+    return "ours and oxigraph not timed" if not q["rows_match"] else "failed while timed"
 
 
 def _cell(value, width: int, digits: int = 2) -> str:
@@ -91,9 +114,11 @@ def _cell(value, width: int, digits: int = 2) -> str:
 
 
 def table(size: str, result: dict) -> str:
-    """The printed table of one size: rows, latency medians and p99 (ms), throughput (req/s), ratios ours/oxigraph."""
+    """The printed table of one size: rows, latency medians and p99 (ms), throughput (req/s), ratios ours/oxigraph;
+    with rdflib-endpoint also its cold median and rdflib/ours after the cold columns."""
+    peer = "rdflib" in result["servers"]
     lines = [f"== {size}: {result['data']['quads']} quads, {result['storage']} storage ==",
-             f"{'query':34} {'rows':>6} | {'cold ours':>9} {'oxi':>8} {'ratio':>6} | {'p99 ours':>8} {'oxi':>8} | "
+             f"{'query':34} {'rows':>6} | {'cold ours':>9} {'oxi':>8} {'ratio':>6} | " + (f"{'rdflib':>9} {'×':>6} | " if peer else "") + f"{'p99 ours':>8} {'oxi':>8} | "
              f"{'warm ours':>9} {'oxi':>8} {'ratio':>6} | {'304':>6} | {'thr cold':>8} {'oxi':>7} {'ratio':>6} | {'thr warm':>8} {'oxi':>7} {'ratio':>6}"]
     for slug, q in result["queries"].items():
         lat, thr = q.get("latency", {}), q.get("throughput", {})
@@ -105,8 +130,10 @@ def table(size: str, result: dict) -> str:
         ours, oxi = (q["check"][name] for name in ("ours", "oxigraph"))
         note = "" if q["rows_match"] else (f"  rows differ: oxigraph {oxi['rows']}" if "rows" in ours and "rows" in oxi else
                                            f"  not timed: ours {ours.get('rows', ours['status'])}, oxigraph {oxi.get('rows', oxi['status'])}")
+        note += f"  rdflib: {rdflib_note(q)}" if rdflib_note(q) and q["rows_match"] else ""
+        third = f"{_cell(get(lat, 'cold', 'rdflib', 'median_ms'), 9)} {_cell((lat.get('cold') or {}).get('rdflib_over_ours'), 6, 1)} | " if peer else ""
         lines.append(f"{slug[:34]:34} {rows!s:>6} | {_cell(get(lat, 'cold', 'ours', 'median_ms'), 9)} {_cell(get(lat, 'cold', 'oxigraph', 'median_ms'), 8)} "
-                     f"{_cell((lat.get('cold') or {}).get('ratio'), 6)} | {_cell(get(lat, 'cold', 'ours', 'p99_ms'), 8)} {_cell(get(lat, 'cold', 'oxigraph', 'p99_ms'), 8)} | "
+                     f"{_cell((lat.get('cold') or {}).get('ratio'), 6)} | {third}{_cell(get(lat, 'cold', 'ours', 'p99_ms'), 8)} {_cell(get(lat, 'cold', 'oxigraph', 'p99_ms'), 8)} | "
                      f"{_cell(get(lat, 'warm', 'ours', 'median_ms'), 9)} {_cell(get(lat, 'warm', 'oxigraph', 'median_ms'), 8)} {_cell((lat.get('warm') or {}).get('ratio'), 6)} | "
                      f"{_cell(get(lat, 'revalidate', 'ours', 'median_ms'), 6)} | {_cell(get(thr, 'cold', 'ours', 'ok_per_s'), 8, 1)} {_cell(get(thr, 'cold', 'oxigraph', 'ok_per_s'), 7, 1)} "
                      f"{_cell((thr.get('cold') or {}).get('ratio'), 6)} | {_cell(get(thr, 'warm', 'ours', 'ok_per_s'), 8, 1)} {_cell(get(thr, 'warm', 'oxigraph', 'ok_per_s'), 7, 1)} "
@@ -115,12 +142,15 @@ def table(size: str, result: dict) -> str:
     lines.append("overall (geometric means of ours/oxigraph): "
                  f"cold median {o.get('latency_cold_ratio_geomean')} ({o.get('latency_cold_queries')} queries), "
                  f"warm median {o.get('latency_warm_ratio_geomean')}, throughput cold {o.get('throughput_cold_ratio_geomean')}, "
-                 f"warm {o.get('throughput_warm_ratio_geomean')}")
-    for name in ("ours", "oxigraph"):
+                 f"warm {o.get('throughput_warm_ratio_geomean')}"
+                 + (f"; rdflib/ours: min {o.get('rdflib_over_ours_min')}, geomean {o.get('rdflib_over_ours_geomean')}, "
+                    f"{o.get('rdflib_10x_queries', 0)} of {o.get('rdflib_over_ours_queries', 0)} queries ≥ 10×"
+                    f" ({len(o.get('rdflib_not_timed', {}))} not timed on rdflib)" if peer else ""))
+    for name in ("ours", "oxigraph") + (("rdflib",) if peer else ()):
         facts = result["servers"].get(name, {})
         lines.append(f"{name}: ready in {facts.get('ready_s')} s, {facts.get('processes')} processes, RSS after load {facts.get('rss_after_load_mb')} MB, "
                      f"peak {facts.get('peak_rss_mb')} MB" + (f", store {facts['store_mb']} MB" if "store_mb" in facts else "")
-                     + "".join(f", {step} {facts[step]}" for step in ("prepare", "load") if step in facts))
+                     + "".join(f", {step} {facts[step]}" for step in ("prepare", "load", "restarts") if step in facts))
     return "\n".join(lines)
 
 

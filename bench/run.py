@@ -5,6 +5,8 @@ is checked (both must answer the same number of rows), then timed on both, alter
 (A B A B) so that machine drift cancels: sequential latency after warm-up (cold, warm and revalidate) and
 throughput with 4 connections (wrk; cold and warm).  The table is printed per size and everything goes to
 bench/results/<timestamp>.json and bench/results/latest.json.  bench/README.md explains the columns.
+With ``--rdflib`` rdflib-endpoint (the Python peer, bench/rdflib_peer.py) is checked too and timed cold only, with
+``--rdflib-requests`` requests per query, in the same rounds (A B C A B C).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import engine, generate, measure, report, servers
@@ -44,13 +47,55 @@ def graphs_of(path: Path) -> tuple[int, list[str]]:
     return quads, sorted(graphs)
 
 
-def endpoints(ours, oxigraph, graphs: list[str]) -> list[measure.Endpoint]:
+def prefixes() -> dict:
+    """The prefixes our server predeclares, for the servers that need PREFIX lines."""
     from server.namespaces import PREFIXES
 
+    return {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def endpoints(ours, oxigraph, graphs: list[str]) -> list[measure.Endpoint]:
     asserted = [g for g in graphs if not g.endswith("/graph/inferred")]
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     return [measure.Endpoint("ours", ours.port, ours.path, [], None, graphs),
-            measure.Endpoint("oxigraph", oxigraph.port, oxigraph.path, [("default-graph-uri", g) for g in asserted], prefixes, graphs)]
+            measure.Endpoint("oxigraph", oxigraph.port, oxigraph.path, [("default-graph-uri", g) for g in asserted], prefixes(), graphs)]
+
+
+@dataclass
+class Peer:
+    """rdflib-endpoint and its endpoint (PREFIX lines, no graph parameters).  It has no time limit, and its event loop
+    stays busy with a query until the query ends, so after a request that failed or outlasted QUERY_TIMEOUT it is
+    restarted (keeping the facts of its first start, with the number of restarts)."""
+
+    data: Path
+    log_dir: Path
+    server: servers.Server
+    endpoint: measure.Endpoint
+
+    @classmethod
+    def start(cls, data: Path, log_dir: Path, graphs: list[str]) -> "Peer":
+        server = servers.start_rdflib(data, log_dir)
+        return cls(data, log_dir, server, measure.Endpoint("rdflib", server.port, server.path, [], prefixes(), graphs, named_graphs=False))
+
+    def restart(self) -> None:
+        servers.stop(self.server, grace=1)
+        facts = {**self.server.facts, "restarts": self.server.facts.get("restarts", 0) + 1}
+        self.server = servers.start_rdflib(self.data, self.log_dir)
+        self.server.facts, self.endpoint.port = facts, self.server.port
+
+    def check(self, text: str) -> dict:
+        """The first run of a query, within QUERY_TIMEOUT."""
+        result = measure.check(self.endpoint, text, servers.QUERY_TIMEOUT)
+        if result["status"] in ("timeout", "error"):
+            self.restart()
+        return result
+
+    def latency(self, text: str, requests: int, cap: float, warmup: int) -> dict:
+        """Cold latency; a request that fails or outlasts QUERY_TIMEOUT ends the round (its samples are lost)."""
+        try:
+            return measure.latency(self.endpoint, text, "cold", requests, cap, warmup, servers.QUERY_TIMEOUT)
+        except OSError as error:
+            self.restart()
+            return {"samples_s": [], "statuses": {"timeout" if isinstance(error, TimeoutError) else "error": 1}}
 
 
 def bench_size(size: str, args, queries: dict, log_dir: Path) -> dict:
@@ -63,19 +108,20 @@ def bench_size(size: str, args, queries: dict, log_dir: Path) -> dict:
     stores = {name: DATA / f"store-{name}-{size}" for name in ("ours", "oxigraph")} if disk else {}
     for path in stores.values():
         shutil.rmtree(path, ignore_errors=True)  # the preparation is part of what is measured
-    started = [servers.start_ours(data, log_dir, stores.get("ours"))]
+    started, peer = [servers.start_ours(data, log_dir, stores.get("ours"))], None
     try:
         started.append(servers.start_oxigraph(data, log_dir, stores.get("oxigraph")))
         started.append(servers.start_oxigraph(data, log_dir, stores.get("oxigraph"), limit=True))
-        for server in started:
+        peer = Peer.start(data, log_dir, graphs) if args.rdflib else None
+        for server in started + ([peer.server] if peer else []):
             print(f"  {server.name} ready: {server.facts}", flush=True)
         pair, limited = endpoints(*started[:2], graphs), endpoints(started[0], started[2], graphs)
         for slug, text in queries.items():
-            result["queries"][slug] = entry = time_query(pair, limited, started, text, args)
+            result["queries"][slug] = entry = time_query(pair, limited, started, text, args, peer)
             report.summarize(entry)
             print(f"  {slug:34} {progress(entry)}", flush=True)
     finally:
-        for server in started:
+        for server in started + ([peer.server] if peer else []):
             servers.stop(server)
             result["servers"][server.name] = server.facts
     result["overall"] = report.overall(result["queries"])
@@ -85,20 +131,30 @@ def bench_size(size: str, args, queries: dict, log_dir: Path) -> dict:
     return result
 
 
-def time_query(pair, limited, started, text: str, args) -> dict:
-    """Row check (on the servers with the time limit), then per mode and round: latency and throughput of A then B."""
+def rows_match(ours: dict, other: dict) -> bool:
+    """Whether another server answered the rows of ours (a cut answer of ours matches any longer one)."""
+    return ours["status"] == other["status"] == 200 and (
+        ours["rows"] == other["rows"] or bool(ours.get("truncated") and other["rows"] > ours["rows"]))
+
+
+def time_query(pair, limited, started, text: str, args, peer: Peer | None = None) -> dict:
+    """Row check (on the servers with the time limit), then per mode and round: latency and throughput of A then B,
+    and with ``peer`` the cold latency of rdflib-endpoint (C) when it answered the rows of ours."""
     check = {e.name: measure.check(e, text) for e in limited}
     entry = {"check": check, "latency": {}, "throughput": {}, "load_average_1min": os.getloadavg()[0]}
     if any(c["status"] != 200 for c in check.values()):
         for server in started:  # a query stopped at the limit may leave work behind (ours restarts a query worker)
             servers.wait_idle(server.process.pid)
-    answered = [e for e in pair if check[e.name]["status"] == 200]
-    ours_cut = check["ours"].get("truncated")
-    entry["rows_match"] = len(answered) == 2 and (check["ours"]["rows"] == check["oxigraph"]["rows"] or bool(ours_cut and check["oxigraph"]["rows"] > check["ours"]["rows"]))
-    if len(answered) < 2 or not entry["rows_match"]:
+    if peer:
+        check["rdflib"] = peer.check(text)
+        entry["rdflib_rows_match"] = rows_match(check["ours"], check["rdflib"])
+    entry["rows_match"] = rows_match(check["ours"], check["oxigraph"])
+    if not entry["rows_match"]:
         return entry
+    third = peer if entry.get("rdflib_rows_match") else None
     if args.once:  # the check was the cold run; one more request fills the cache, the next is timed warm
-        entry["latency"]["cold"] = {e.name: [{"samples_s": [check[e.name]["seconds"]], "statuses": {"200": 1}}] for e in pair}
+        entry["latency"]["cold"] = {name: [{"samples_s": [check[name]["seconds"]], "statuses": {"200": 1}}]
+                                    for name in [e.name for e in pair] + (["rdflib"] if third else [])}
         entry["latency"]["warm"] = {e.name: [measure.latency(e, text, "warm", 1, float("inf"), warmup=1)] for e in pair}
         return entry
     slow = max(check[e.name]["seconds"] for e in pair) > 1  # the check was the warm-up; few samples fit the cap anyway
@@ -116,6 +172,9 @@ def time_query(pair, limited, started, text: str, args) -> dict:
                 if entry["throughput"][mode]:
                     entry["throughput"][mode][endpoint.name].append(measure.throughput(endpoint, text, mode, window))
                     servers.wait_idle(server.process.pid)
+            if third and mode == "cold":
+                entry["latency"]["cold"].setdefault("rdflib", []).append(third.latency(
+                    text, -(-args.rdflib_requests // args.rounds), args.max_seconds / args.rounds, 0 if check["rdflib"]["seconds"] > 1 else 3))
         for kind in ("latency", "throughput"):
             if not entry[kind][mode]:
                 del entry[kind][mode]
@@ -125,10 +184,14 @@ def time_query(pair, limited, started, text: str, args) -> dict:
 def progress(entry: dict) -> str:
     check = entry["check"]
     if not entry["rows_match"]:
-        return f"SKIPPED: ours {check['ours']}, oxigraph {check['oxigraph']}"
+        return f"SKIPPED: ours {check['ours']}, oxigraph {check['oxigraph']}" + (f", rdflib {check['rdflib']}" if "rdflib" in check else "")
     cold = entry["latency"]["cold"]
+    peer = ""
+    if "rdflib" in check:
+        peer = (f", rdflib {cold['rdflib']['median_ms']:.2f} ms, {cold['rdflib_over_ours']}× ours" if cold.get("rdflib_over_ours")
+                else f", rdflib not timed: {report.rdflib_note(entry)}")
     return (f"rows {check['ours']['rows']:>6}  cold median ours {cold['ours']['median_ms']:.2f} ms, oxigraph "
-            f"{cold['oxigraph']['median_ms']:.2f} ms, ratio {cold.get('ratio')}  (load {entry['load_average_1min']:.1f})")
+            f"{cold['oxigraph']['median_ms']:.2f} ms, ratio {cold.get('ratio')}{peer}  (load {entry['load_average_1min']:.1f})")
 
 
 def main(argv=None) -> None:
@@ -142,6 +205,8 @@ def main(argv=None) -> None:
     parser.add_argument("--once", action="store_true", help="one cold and one warm request per query (the 10 M check)")
     parser.add_argument("--quick", action="store_true", help="20 requests, 2 s of wrk, 10 s cap: a smoke test")
     parser.add_argument("--engine", action="store_true", help="also time the queries in-process per default-graph form (bench/engine.py)")
+    parser.add_argument("--rdflib", action="store_true", help="also rdflib-endpoint (the bench extra): checked, and timed cold only")
+    parser.add_argument("--rdflib-requests", type=int, default=10, help="sequential cold requests per query on rdflib-endpoint (split between the rounds)")
     parser.add_argument("--queries", default="", help="comma-separated slugs (default: every named query)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic data")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""The two servers under test: start, wait until ready, measure (load time, RSS, disk) and stop.
+"""The servers under test: start, wait until ready, measure (load time, RSS, disk) and stop.
 
 `ours` is ``rakg serve`` (gunicorn, production settings: the defaults of server/settings.py) over ``--data FILE``,
 in memory or with ``--store DIR``; `oxigraph` is the ``oxigraph`` CLI of the same version as pyoxigraph,
@@ -8,7 +8,8 @@ under wrk's load thousands of them pile up until thread creation fails and the s
 runs twice on the same data: ``oxigraph-limit`` with our limit (30 s) answers the first run of each query, which
 decides whether it is timed at all, and ``oxigraph`` without a limit is timed (only with queries known to finish).
 Every process is started in its own session so that stopping it stops its whole tree (gunicorn workers and
-query workers).
+query workers).  With ``bench.run --rdflib`` a third server, `rdflib` (rdflib-endpoint, see bench/rdflib_peer.py),
+loads the same file in memory; it has no time limit, so the harness stops waiting after QUERY_TIMEOUT and restarts it.
 """
 
 from __future__ import annotations
@@ -194,10 +195,20 @@ def start_oxigraph(data: Path, log_dir: Path, store: Path | None = None, limit: 
     return server
 
 
-def stop(server: Server) -> None:
-    """Record the peak RSS of the tree, then stop the session that was started for it."""
-    server.facts["peak_rss_mb"] = memory_mb(server.process.pid, "VmHWM")
-    for sig, wait in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+def start_rdflib(data: Path, log_dir: Path) -> Server:
+    """rdflib-endpoint over ``data`` in memory (bench/rdflib_peer.py); ready once it answers and has gone idle."""
+    port, started = free_port(), time.monotonic()
+    command = [str(BIN / "python"), "-m", "bench.rdflib_peer", str(data), "--port", str(port)]
+    server = _spawn("rdflib", command, log_dir, port, "/sparql")
+    _wait_ready(server, started)
+    return server
+
+
+def stop(server: Server, grace: float = 30) -> None:
+    """Record the peak RSS of the tree (the highest of its runs, for a server restarted with the same facts), then stop
+    the session that was started for it, killing it after ``grace`` seconds."""
+    server.facts["peak_rss_mb"] = max(server.facts.get("peak_rss_mb", 0), memory_mb(server.process.pid, "VmHWM"))
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
         try:
             os.killpg(server.process.pid, sig)
         except ProcessLookupError:
