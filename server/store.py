@@ -35,7 +35,6 @@ FORMATS = {
 }
 TEXT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
 QUERY_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class GraphStore:
@@ -65,8 +64,8 @@ class GraphStore:
         """Copy the asserted named graphs into the store's (empty) default graph, so that a query's default graph is
         one graph, not a list of graphs that the engine scans one by one (2–10× faster on the named queries:
         ``python -m bench.engine``, modes 'graphs' and 'copy').  The copy is hidden: dumps and counts leave it
-        out, and GRAPH ?g never sees the default graph.  A store whose data has a default graph of its own, or
-        that is read-only, keeps the list.
+        out, and GRAPH ?g never sees the default graph.  A store whose data has a default graph of its own keeps
+        the list; so do on-disk stores, which are opened read-only (:func:`open_store` copies in memory only).
         """
         if self._union_in_default or next(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
             return
