@@ -12,6 +12,7 @@ asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -116,8 +117,7 @@ class GraphStore:
     def add_triples(self, triples, graph: str | None = None) -> None:
         """Add rdflib triples to ``graph`` (the default graph when None); used by the reasoner, never by requests."""
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        for s, p, o in triples:
-            self._store.add(ox.Quad(_term(s), _term(p), _term(o), target))
+        self._store.extend([ox.Quad(_term(s), _term(p), _term(o), target) for s, p, o in triples])
 
     def dump_format(self, key: str) -> bytes:
         """The whole store as bytes in a format of protocol.MEDIA_TYPES; graph-only formats merge the named graphs."""
@@ -237,9 +237,16 @@ def turtle_of_nquads(nquads: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=QUERY_PREFIXES)
 
 
-def _term(term):
+@functools.cache
+def _rdflib_terms() -> tuple:
+    """rdflib's term classes, imported on first use: query workers never need rdflib."""
     from rdflib import BNode, Literal, URIRef
 
+    return URIRef, BNode, Literal
+
+
+def _term(term):
+    URIRef, BNode, Literal = _rdflib_terms()  # noqa: N806 - the classes, by their names
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):

@@ -68,3 +68,16 @@ def test_cli_rejects_a_negative_example_with_a_clear_message(root):
     assert result.exit_code == 1
     assert "shape:Membership-member" in result.output and "exactly one member" in result.output
     assert example.relative_to(root).as_posix() in result.output
+
+
+def test_an_entity_that_no_fact_uses_is_a_warning(root, tmp_path):
+    from server.build import CHECKS_DIR, asserted_store
+    from server.catalog import run_checks
+
+    extra = tmp_path / "unused-entity.ttl"
+    extra.write_text(
+        "@prefix rakg: <https://w3id.org/rakg/ontology#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://w3id.org/rakg/id/person/nobody> a rakg:Person ; rdfs:label "Nobody"@en , "無人"@zh-Hant .\n', encoding="utf-8")
+    sources = load_sources(root, extra=(extra,))
+    warned = {p.focus for p in run_checks(asserted_store(sources), root / CHECKS_DIR) if p.shape.endswith("unused-entity-warning.rq")}
+    assert warned == {"https://w3id.org/rakg/id/person/nobody"}
