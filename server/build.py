@@ -112,7 +112,7 @@ def _relative(path: Path, root: Path) -> str:
 
 def asserted_store(sources: Sources) -> GraphStore:
     """The ontology and data in one pyoxigraph store, for the checks and the rules."""
-    return GraphStore.from_text((sources.data() + sources.ontology()).serialize(format="nt"), "ntriples")
+    return GraphStore.from_text(sources.data().serialize(format="nt") + sources.ontology().serialize(format="nt"), "ntriples")
 
 
 def validate_sources(sources: Sources, strict: bool = False, only: tuple = (), store: GraphStore | None = None) -> list[Problem]:
