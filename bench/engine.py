@@ -26,15 +26,14 @@ def worker(data: str, mode: str) -> None:
     """Load the store, then answer one query name per stdin line with a JSON line: rows and best-of-3 milliseconds."""
     import pyoxigraph as ox
 
-    from server.store import QUERY_PREFIXES
+    from server.store import QUERY_PREFIXES, GraphStore
 
     store = ox.Store()
     store.bulk_load(path=data, format=ox.RdfFormat.N_QUADS)
-    inferred = ox.NamedNode("https://w3id.org/rakg/graph/inferred")
-    asserted = [g for g in store.named_graphs() if g != inferred]
-    options = {"graphs": {"default_graph": asserted + [ox.DefaultGraph()]}, "copy": {}, "union": {"use_default_graph_as_union": True}}[mode]
+    graphs = GraphStore(store)  # the server's two forms: the list of asserted graphs, or their copy in the default graph
+    options = {"graphs": {"default_graph": graphs.default_graph()}, "copy": {}, "union": {"use_default_graph_as_union": True}}[mode]
     if mode == "copy":
-        store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store if q.graph_name != inferred])
+        graphs.materialize_default_graph()
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         path = Path(line.strip())

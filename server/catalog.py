@@ -176,14 +176,13 @@ def dumps(result: dict) -> str:
 def open_built_store(settings: Settings):
     """The last good build as a store; raises RakgError when there is none."""
     from .build import current_build
-    from .store import load
+    from .executor import StoreSpec
+    from .store import open_store
 
     current = current_build(settings.build_path)
     if current is None:
         raise RakgError("no build found: run `rakg build` first", where=str(settings.build_path))
-    store = load([current / "graph.nq"])
-    store.materialize_default_graph()
-    return store
+    return open_store(StoreSpec(files=(str(current / "graph.nq"),)))
 
 
 def run_checks(store, folder: Path, file_of=lambda node: "") -> list:

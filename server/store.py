@@ -44,7 +44,7 @@ class GraphStore:
     def __init__(self, store: ox.Store):
         self._store = store
         self.inferred = ox.NamedNode(str(INFERRED_GRAPH))
-        self._union_in_default = False
+        self._copied = 0  # quads of the asserted graphs copied into the default graph (materialize_default_graph)
 
     @classmethod
     def from_text(cls, text: str, fmt: str) -> GraphStore:
@@ -56,7 +56,7 @@ class GraphStore:
         return [g for g in self._store.named_graphs() if g != self.inferred]
 
     def default_graph(self, include_inferred: bool = False) -> list:
-        graphs = [ox.DefaultGraph()] if self._union_in_default else self.asserted_graphs() + [ox.DefaultGraph()]
+        graphs = [ox.DefaultGraph()] if self._copied else self.asserted_graphs() + [ox.DefaultGraph()]
         if include_inferred:
             graphs.append(self.inferred)
         return graphs
@@ -68,19 +68,20 @@ class GraphStore:
         out, and GRAPH ?g never sees the default graph.  A store whose data has a default graph of its own keeps
         the list; so do on-disk stores, which are opened read-only (:func:`open_store` copies in memory only).
         """
-        if self._union_in_default or next(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
-            return
+        if next(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            return  # already copied, or the data has a default graph of its own
+        before = len(self._store)
         for graph in self.asserted_graphs():
             if isinstance(graph, ox.NamedNode):
                 self._store.update(f"ADD <{graph.value}> TO DEFAULT")
             else:
                 self._store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                                    for q in self._store.quads_for_pattern(None, None, None, graph))
-        self._union_in_default = True
+        self._copied = len(self._store) - before
 
     def _quads(self):
         """Every quad of the data (without the hidden copy of the default graph)."""
-        if not self._union_in_default:
+        if not self._copied:
             return iter(self._store)
         return (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
 
@@ -122,16 +123,14 @@ class GraphStore:
     def dump_format(self, key: str) -> bytes:
         """The whole store as bytes in a format of protocol.MEDIA_TYPES; graph-only formats merge the named graphs."""
         if key in ("nquads", "trig"):
-            if not self._union_in_default:
+            if not self._copied:
                 return self._store.dump(format=GRAPH_FORMATS[key])
             return ox.serialize(self._quads(), format=GRAPH_FORMATS[key])
         triples = (ox.Triple(q.subject, q.predicate, q.object) for q in self._quads())
         return ox.serialize(triples, format=GRAPH_FORMATS[key], prefixes=QUERY_PREFIXES if key == "turtle" else None)
 
     def __len__(self) -> int:
-        if not self._union_in_default:
-            return len(self._store)
-        return len(self._store) - sum(1 for _ in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        return len(self._store) - self._copied
 
 
 @dataclass
@@ -152,6 +151,7 @@ GRAPH_FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG,
 }
+SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV}
 
 
 def serialize(result, fmt: str, max_rows: int) -> Answer:
@@ -187,8 +187,6 @@ def serialize(result, fmt: str, max_rows: int) -> Answer:
         body = body.replace(b"</head>", b'<link href="urn:rakg:truncated"/></head>', 1)
     return Answer(body, fmt, rows, truncated)
 
-
-SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV}
 
 
 class _LineLimit:
