@@ -267,9 +267,8 @@ class Deriver:
 
 def ontology_inferences(ontology, rules_dir: Path, quad) -> None:
     """Write what server.rules.derive derives from the ontology alone (and the rule descriptions) into graph/inferred."""
-    from rdflib import Graph
-
     from server.rules import derive
+    from server.store import GraphStore
 
-    for s, p, o in sorted((nquads_term(s), nquads_term(p), nquads_term(o)) for s, p, o in derive(ontology, Graph(), rules_dir)):
+    for s, p, o in sorted((nquads_term(s), nquads_term(p), nquads_term(o)) for s, p, o in derive(GraphStore.from_graphs(ontology), rules_dir).graph()):
         quad(s, p, o, INFERRED)

@@ -64,11 +64,12 @@ def worker(path: str) -> None:
 
     from server.reasoning import check_consistency
     from server.rules import derive
+    from server.store import GraphStore
 
     ontology_nt, data_nt, _ = split(Path(path))
     ontology, data = Graph().parse(data=ontology_nt, format="nt"), Graph().parse(data=data_nt, format="nt")
     started = time.perf_counter()
-    inferred = derive(ontology, data, ROOT / "ontology" / "rules")
+    inferred = derive(GraphStore.from_graphs(ontology, data), ROOT / "ontology" / "rules").graph()
     derived_by = Counter(str(o).rsplit("/", 1)[1] for s, p, o in inferred if str(p).endswith("#derivedBy"))
     print(json.dumps({"step": "rules", "seconds": round(time.perf_counter() - started, 2), "asserted_triples": len(ontology) + len(data),
                       "inferred_triples": len(inferred), "derivations_by_rule": dict(derived_by),

@@ -24,8 +24,8 @@ from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
 from .rdfio import parse_file, skolem_id
-from .rules import derive
-from .store import GraphStore, turtle_of_nquads
+from .rules import Inferred, derive
+from .store import GraphStore, is_blank, is_literal, turtle_of_nquads
 from .validation import Problem, check_quotes, load_shapes, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
@@ -111,8 +111,9 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def asserted_store(sources: Sources) -> GraphStore:
-    """The ontology and data in one pyoxigraph store, for the checks and the rules."""
-    return GraphStore.from_text(sources.data().serialize(format="nt") + sources.ontology().serialize(format="nt"), "ntriples")
+    """The ontology and data in one pyoxigraph store, for the checks and the rules (file by file: merging the
+    rdflib graphs first would cost half a second)."""
+    return GraphStore.from_graphs(*sources.graphs.values())
 
 
 def validate_sources(sources: Sources, strict: bool = False, only: tuple = (), store: GraphStore | None = None) -> list[Problem]:
@@ -183,8 +184,8 @@ class BuildResult:
     timings: dict = field(default_factory=dict)
 
 
-def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
-    """Parse, validate, check OWL consistency, reason and write the dataset.
+def build(root: Path, build_dir: Path, strict: bool = False, dl_check: bool = True) -> BuildResult:
+    """Parse, validate, check OWL consistency (unless not ``dl_check``), reason and write the dataset.
 
     Raises DataError, ValidationFailed or reasoning.Inconsistent; the last good build is untouched.
     """
@@ -192,22 +193,23 @@ def build(root: Path, build_dir: Path, strict: bool = False) -> BuildResult:
     with timings("parse"):
         sources = load_sources(root)
         store = asserted_store(sources)
-    # Three independent checks share the two cores: validation in a forked child (started first, while this
-    # process has no other thread), HermiT in a spawned one, the rules here.  Validation decides the build
-    # before anything is published.
-    with timings("validate (quotes, SHACL, checks) and rules, in parallel"):
+    # Independent work shares the two cores: validation in a forked child (started first, while this process has
+    # no other thread), HermiT in a spawned one, the rules and the N-Quads lines of the output here.  Validation
+    # decides the build before anything is published.
+    with timings("validate (quotes, SHACL, checks) in parallel with rules and output lines"):
         validation = _in_forked_process(validate_sources, sources, strict, (), store)
-        hermit = reasoning.start_consistency_check(sources.ontology(), sources.data())
-        inferred = derive(sources.ontology(), sources.data(), root / RULES_DIR, store)
-    with timings("validate (remaining wait)"):
-        warnings = validation()
-    with timings("HermiT consistency (parallel process, remaining wait)"):
-        hermit.result()
-    with timings("write"):
+        hermit = reasoning.start_consistency_check(sources.ontology(), sources.data()) if dl_check else None
+        inferred = derive(store, root / RULES_DIR)
         graphs = {graph_for(name): graph for name, graph in sources.graphs.items()}
         graphs[GRAPH["ontology/shapes"]] = load_shapes(root / SHAPES_DIR)
-        graphs[INFERRED_GRAPH] = inferred
-        result = _publish(graphs, build_dir, warnings)
+        lines = quad_lines(graphs) | _inferred_lines(inferred)
+    with timings("validate (remaining wait)"):
+        warnings = validation()
+    if hermit is not None:
+        with timings("HermiT consistency (parallel process, remaining wait)"):
+            hermit.result()
+    with timings("write"):
+        result = _publish(lines, graphs, build_dir, warnings)
     result.timings = timings.seconds
     return result
 
@@ -234,6 +236,15 @@ def canonical_nquads(graphs) -> str:
     """
     if isinstance(graphs, Dataset):
         graphs = {c.identifier: c for c in graphs.graphs() if isinstance(c.identifier, URIRef)}
+    return _text(quad_lines(graphs))
+
+
+def _text(lines: set[str]) -> str:
+    return "\n".join(sorted(lines)) + "\n"
+
+
+def quad_lines(graphs: dict) -> set[str]:
+    """The N-Quads lines of rdflib graphs (graph IRI -> graph), blank nodes labelled from their content."""
     lines = set()
     for name, graph in graphs.items():
         labels = {}
@@ -247,36 +258,59 @@ def canonical_nquads(graphs) -> str:
                 else:
                     terms.append(_n3(term))
             lines.add(f"{' '.join(terms)} <{name}> .")
-    return "\n".join(sorted(lines)) + "\n"
+    return lines
+
+
+def _inferred_lines(inferred: Inferred) -> set[str]:
+    """The N-Quads lines of graph/inferred, written from the reasoner's engine terms (no rdflib term per triple);
+    through rdflib when a derived triple holds a blank node, whose label depends on the whole graph."""
+    if any(is_blank(term) for derived in inferred.triples for term in derived):
+        return quad_lines({INFERRED_GRAPH: inferred.graph()})
+    name = f"<{INFERRED_GRAPH}> ."
+    lines = {f"{_engine_n3(s)} {_engine_n3(p)} {_engine_n3(o)} {name}" for s, p, o in inferred.triples}
+    return lines | quad_lines({INFERRED_GRAPH: inferred.rules})
 
 
 def _n3(term) -> str:
-    """N-Triples form of an IRI or literal (one line, escaped)."""
+    """N-Triples form of an rdflib IRI or literal (one line, escaped)."""
     if not isinstance(term, Literal):
         return f"<{term}>"
-    text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    if term.language:
-        return f'"{text}"@{term.language}'
-    if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-        return f'"{text}"^^<{term.datatype}>'
+    return _literal_n3(str(term), term.language, term.datatype)
+
+
+def _engine_n3(term) -> str:
+    """N-Triples form of an engine IRI or literal, the same text as :func:`_n3` gives for the rdflib term."""
+    if not is_literal(term):
+        return str(term)
+    return _literal_n3(term.value, term.language, term.datatype.value)
+
+
+def _literal_n3(text: str, language: str | None, datatype) -> str:
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if language:
+        return f'"{text}"@{language}'
+    if datatype and str(datatype) != "http://www.w3.org/2001/XMLSchema#string":
+        return f'"{text}"^^<{datatype}>'
     return f'"{text}"'
 
 
-def _counts(graphs: dict, nquads: str) -> dict:
+def _counts(graphs: dict, lines: set[str]) -> dict:
+    inferred_suffix = f"<{INFERRED_GRAPH}> ."
+    inferred = sum(1 for line in lines if line.endswith(inferred_suffix))
     facts = set()
-    for name, graph in graphs.items():
-        if name != INFERRED_GRAPH:
-            facts.update(graph.subjects(RAKG.statedIn))
+    for graph in graphs.values():
+        facts.update(graph.subjects(RAKG.statedIn))
     return {
-        "quads": nquads.count("\n"),
-        "graphs": sorted(str(name) for name, graph in graphs.items() if len(graph)),
-        "inferred": len(graphs.get(INFERRED_GRAPH, ())),
+        "quads": len(lines),
+        "graphs": sorted([str(name) for name, graph in graphs.items() if len(graph)] + ([str(INFERRED_GRAPH)] if inferred else [])),
+        "inferred": inferred,
         "facts": len(facts),
     }
 
 
-def _publish(graphs: dict, build_dir: Path, warnings: list[Problem]) -> BuildResult:
-    nquads = canonical_nquads(graphs)
+def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Problem]) -> BuildResult:
+    """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) and make it current."""
+    nquads = _text(lines)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
     releases = build_dir / "releases"
     target = releases / digest[:16]
@@ -285,7 +319,7 @@ def _publish(graphs: dict, build_dir: Path, warnings: list[Problem]) -> BuildRes
     staging.mkdir(parents=True)
     (staging / "graph.nq").write_text(nquads, encoding="utf-8")
     (staging / "graph.ttl").write_bytes(turtle_of_nquads(nquads))
-    counts = _counts(graphs, nquads)
+    counts = _counts(graphs, lines)
     manifest = {"content_hash": digest, **counts}
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     if target.exists():

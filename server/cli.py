@@ -102,15 +102,17 @@ def passage(config_file, locator) -> None:
 @config_option
 @strict_option
 @click.option("--timings", is_flag=True, help="Print the seconds each build step took.")
+@click.option("--no-dl-check", "no_dl_check", is_flag=True,
+              help="Skip the OWL DL consistency check (HermiT), for a quick build while editing; SHACL, the checks and the rules still run.")
 @click.option("--into", "into", metavar="URL", help="Also load the built graphs into an external store through its Graph Store Protocol endpoint (e.g. http://127.0.0.1:7878/store).")
-def build(config_file, strict, timings, into) -> None:
+def build(config_file, strict, timings, no_dl_check, into) -> None:
     """Validate, reason and write build/current/graph.nq (the last good build survives a failure)."""
     from .build import build as run_build
     from .store import load_into
 
     settings = load_settings(config_file=config_file)
     try:
-        result = run_build(settings.root_path, settings.build_path, strict=strict)
+        result = run_build(settings.root_path, settings.build_path, strict=strict, dl_check=not no_dl_check)
         click.echo(f"built {result.path} ({result.quads} quads, content hash {result.content_hash[:16]})")
         if into:
             graphs = load_into(into, (result.path / "graph.nq").read_text(encoding="utf-8"))

@@ -19,12 +19,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from .catalog import load_catalog
 from .namespaces import ID, RAKG, RULE
-from .store import GraphStore
+from .store import GraphStore, iri, is_literal, literal, to_rdflib, triple
 
 DATE_PROPERTIES = {
     RAKG.startDate: (RAKG.startsNotBefore, RAKG.startsNotAfter),
@@ -62,22 +62,22 @@ def load_rules(folder: Path) -> list[Rule]:
     return sorted(rules, key=lambda r: (r.stratum, r.slug))
 
 
-def day_bounds(literal: Literal) -> tuple[str, str] | None:
-    """The first and last day a date of any precision can mean.
+def day_bounds(text: str, datatype: str) -> tuple[str, str] | None:
+    """The first and last day a date of any precision (its lexical form and datatype IRI) can mean.
 
-    >>> day_bounds(Literal("1994-07", datatype=XSD.gYearMonth))
+    >>> day_bounds("1994-07", XSD.gYearMonth)
     ('1994-07-01', '1994-07-31')
-    >>> day_bounds(Literal("1976", datatype=XSD.gYear))
+    >>> day_bounds("1976", XSD.gYear)
     ('1976-01-01', '1976-12-31')
     """
-    text = str(literal)
+    datatype = str(datatype)  # rdflib's URIRef is never equal to a str
     try:
-        if literal.datatype == XSD.gYear:
+        if datatype == str(XSD.gYear):
             return f"{int(text):04d}-01-01", f"{int(text):04d}-12-31"
-        if literal.datatype == XSD.gYearMonth:
+        if datatype == str(XSD.gYearMonth):
             year, month = (int(p) for p in text.split("-")[:2])
             return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
-        if literal.datatype == XSD.date:
+        if datatype == str(XSD.date):
             return text[:10], text[:10]
     except ValueError:
         return None
@@ -85,52 +85,71 @@ def day_bounds(literal: Literal) -> tuple[str, str] | None:
 
 
 class Deriver:
-    """Holds the store the rules query and the inferred graph they fill."""
+    """Runs the rules over a store holding the ontology and the data; each derived triple goes into the store at
+    once (later rules and rounds see it) and into ``inferred`` with its derivation.  Everything is kept as the
+    engine's terms: the reasoner never builds an rdflib term per triple."""
 
-    def __init__(self, ontology: Graph, data: Graph, store: GraphStore | None = None):
-        self.ontology, self.data = ontology, data
-        self.asserted = set(ontology) | set(data)
-        self.background = set(data.subjects(RDF.type, RAKG.BackgroundFact))
-        self.store = store or GraphStore.from_text((ontology + data).serialize(format="nt"), "ntriples")
+    def __init__(self, store: GraphStore):
+        self.store = store
+        self.asserted = set(store.triples())
+        self.background = {t.subject for t in store.triples(str(RDF.type)) if t.object == _TERMS[RAKG.BackgroundFact]}
         self.inferred: set = set()
-        self.uses_background: dict[URIRef, bool] = {}
+        self.uses_background: dict = {}
+        self._keys: dict = {}
 
-    def record(self, triple, rule: URIRef, premises: list, valid_from=None, valid_until=None, first_only=False) -> bool:
+    @classmethod
+    def of_graphs(cls, ontology: Graph, data: Graph) -> Deriver:
+        return cls(GraphStore.from_graphs(ontology, data))
+
+    def record(self, derived, rule, premises: list, valid_from: str | None = None, valid_until: str | None = None,
+               first_only: bool = False) -> bool:
         """Add a derived triple with its derivation; returns True when something new was recorded.
 
         Nothing is recorded for a triple that is asserted, nor (with ``first_only``) for one already derived.
         """
-        if triple in self.asserted or (first_only and triple in self.inferred):
+        if derived in self.asserted or (first_only and derived in self.inferred):
             return False
-        key = " ".join(t.n3() for t in triple) + "|" + str(rule) + "|" + " ".join(sorted(str(p) for p in premises))
-        node = ID["derivation/" + hashlib.sha256(key.encode()).hexdigest()[:20]]
+        key = self._key(derived) + "|" + rule.value + "|" + " ".join(sorted(p.value for p in premises))
+        node = iri(DERIVATION + hashlib.sha256(key.encode()).hexdigest()[:20])
         if node in self.uses_background:
             return False
         background = any(p in self.background or self.uses_background.get(p, False) for p in premises)
         self.uses_background[node] = background
-        new = [(node, RDF.type, RAKG.Derivation), (node, RDF.subject, triple[0]), (node, RDF.predicate, triple[1]),
-               (node, RDF.object, triple[2]), (node, RAKG.derivedBy, rule), (node, RAKG.usesBackground, Literal(background))]
-        new += [(node, PROV.wasDerivedFrom, p) for p in premises]
+        t = _TERMS
+        new = [triple(node, t[RDF.type], t[RAKG.Derivation]), triple(node, t[RDF.subject], derived.subject),
+               triple(node, t[RDF.predicate], derived.predicate), triple(node, t[RDF.object], derived.object),
+               triple(node, t[RAKG.derivedBy], rule), triple(node, t[RAKG.usesBackground], t[background])]
+        new += [triple(node, t[PROV.wasDerivedFrom], p) for p in premises]
         if valid_from is not None:
-            new.append((node, RAKG.validFrom, Literal(str(valid_from), datatype=XSD.date)))
+            new.append(triple(node, t[RAKG.validFrom], literal(valid_from, XSD.date)))
         if valid_until is not None:
-            new.append((node, RAKG.validUntil, Literal(str(valid_until), datatype=XSD.date)))
-        if triple not in self.inferred:
-            new.append(triple)
+            new.append(triple(node, t[RAKG.validUntil], literal(valid_until, XSD.date)))
+        if derived not in self.inferred:
+            new.append(derived)
         self.inferred.update(new)
-        self.store.add_triples(new)
+        self.store.add(new)
         return True
+
+    def _key(self, terms) -> str:
+        """The terms in N3, as rdflib writes them: derivation IRIs are hashes of this text and stay the same."""
+        out = []
+        for term in terms:
+            if term not in self._keys:
+                self._keys[term] = to_rdflib(term).n3() if is_literal(term) else str(term)
+            out.append(self._keys[term])
+        return " ".join(out)
 
     def date_bounds(self) -> None:
         """The Python rule: normalise every fact date to its first and last possible day."""
+        rule = iri(str(DATE_BOUNDS_RULE))
         for prop, (earliest, latest) in DATE_PROPERTIES.items():
-            for fact, value in self.data.subject_objects(prop):
-                bounds = day_bounds(value)
+            for fact, _, value in self.store.triples(str(prop)):
+                bounds = day_bounds(value.value, value.datatype.value) if is_literal(value) else None
                 if bounds is None:
                     continue
                 for target, day in ((earliest, bounds[0]), (latest, bounds[1])):
                     if target is not None:
-                        self.record((fact, target, Literal(day, datatype=XSD.date)), DATE_BOUNDS_RULE, [fact])
+                        self.record(triple(fact, _TERMS[target], literal(day, XSD.date)), rule, [fact])
 
     def run(self, rules: list[Rule]) -> None:
         """Run every stratum to its fixpoint."""
@@ -144,29 +163,33 @@ class Deriver:
                     break
 
     def apply(self, rule: Rule) -> bool:
-        from .catalog import results_json
-
-        result = results_json(self.store.query(rule.text))
+        solutions = self.store.query(rule.text)
+        premises = sorted(v.value for v in solutions.variables if v.value.startswith("premise"))
         rows = []
-        for row in result["results"]["bindings"]:
-            triple = tuple(_term(row[name]) for name in ("subject", "predicate", "object"))
-            premises = [_term(row[name]) for name in sorted(row) if name.startswith("premise")]
-            rows.append((triple, premises, row.get("validFrom", {}).get("value"), row.get("validUntil", {}).get("value")))
+        for row in solutions:
+            valid_from, valid_until = row["validFrom"], row["validUntil"]
+            rows.append((triple(row["subject"], row["predicate"], row["object"]), [row[p] for p in premises if row[p] is not None],
+                         valid_from.value if valid_from is not None else None, valid_until.value if valid_until is not None else None))
         # The engine returns rows in no fixed order (it differs between processes); a rule that keeps only the first
         # explanation of a statement must see them in a fixed one, or two builds of the same sources would differ.
-        rows.sort(key=lambda r: (" ".join(t.n3() for t in r[0]), " ".join(p.n3() for p in r[1]), r[2] or "", r[3] or ""))
+        rows.sort(key=lambda r: (self._key(r[0]), self._key(r[1]), r[2] or "", r[3] or ""))
+        rule_iri = iri(str(rule.iri))
         changed = False
-        for triple, premises, valid_from, valid_until in rows:
-            changed |= self.record(triple, rule.iri, premises, valid_from, valid_until, rule.first_explanation_only)
+        for derived, used, valid_from, valid_until in rows:
+            changed |= self.record(derived, rule_iri, used, valid_from, valid_until, rule.first_explanation_only)
         return changed
 
 
-def _term(cell: dict):
-    if cell["type"] == "uri":
-        return URIRef(cell["value"])
-    if cell["type"] == "bnode":
-        return BNode(cell["value"])
-    return Literal(cell["value"], lang=cell.get("xml:lang"), datatype=URIRef(cell["datatype"]) if "datatype" in cell else None)
+class _Terms(dict):
+    """Engine terms of the IRIs (and booleans) the reasoner writes, made once."""
+
+    def __missing__(self, key):
+        self[key] = literal("true" if key else "false", XSD.boolean) if isinstance(key, bool) else iri(str(key))
+        return self[key]
+
+
+_TERMS = _Terms()
+DERIVATION = str(ID["derivation/"])
 
 
 def rule_descriptions(rules: list[Rule]) -> Graph:
@@ -178,27 +201,37 @@ def rule_descriptions(rules: list[Rule]) -> Graph:
         "description": "Every date of a fact, at year, month or day precision, becomes the first and last day it can mean "
                        "(rakg:startsNotBefore/startsNotAfter, endsNotBefore/endsNotAfter); an as-of date bounds the start from above.",
     }, "server/rules.py:Deriver.date_bounds"))
-    for iri, meta, where in described:
-        g.add((iri, RDF.type, RAKG.Rule))
-        g.add((iri, RDFS.label, Literal(meta.get("title", str(iri)), lang="en")))
+    for rule_iri, meta, where in described:
+        g.add((rule_iri, RDF.type, RAKG.Rule))
+        g.add((rule_iri, RDFS.label, Literal(meta.get("title", str(rule_iri)), lang="en")))
         if meta.get("title_zh"):
-            g.add((iri, RDFS.label, Literal(meta["title_zh"], lang="zh-Hant")))
-        g.add((iri, SKOS.definition, Literal(meta.get("description", ""), lang="en")))
-        g.add((iri, RAKG.ruleFile, Literal(where)))
+            g.add((rule_iri, RDFS.label, Literal(meta["title_zh"], lang="zh-Hant")))
+        g.add((rule_iri, SKOS.definition, Literal(meta.get("description", ""), lang="en")))
+        g.add((rule_iri, RAKG.ruleFile, Literal(where)))
     return g
 
 
-def derive(ontology: Graph, data: Graph, rules_dir: Path, store: GraphStore | None = None) -> Graph:
-    """Run all rules on ontology + data; return graph/inferred (derived triples, derivations, rule descriptions).
+@dataclass
+class Inferred:
+    """What the rules derived (engine triples) and the rules' descriptions (an rdflib graph): graph/inferred."""
 
-    ``store`` (holding ontology + data) is reused and receives the derived triples."""
+    triples: set
+    rules: Graph
+
+    def graph(self) -> Graph:
+        """graph/inferred as one rdflib graph."""
+        graph = Graph()
+        for t in self.triples:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return graph + self.rules
+
+
+def derive(store: GraphStore, rules_dir: Path) -> Inferred:
+    """Run all rules on ``store`` (holding the ontology and the data), which receives the derived triples."""
     rules = load_rules(rules_dir)
-    deriver = Deriver(ontology, data, store)
+    deriver = Deriver(store)
     deriver.run(rules)
-    inferred = rule_descriptions(rules)
-    for triple in deriver.inferred:
-        inferred.add(triple)
-    return inferred
+    return Inferred(deriver.inferred, rule_descriptions(rules))
 
 
 def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[str]:

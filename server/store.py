@@ -12,7 +12,6 @@ asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -51,6 +50,11 @@ class GraphStore:
         store = ox.Store()
         store.load(text.encode("utf-8"), format=TEXT_FORMATS[fmt])
         return cls(store)
+
+    @classmethod
+    def from_graphs(cls, *graphs) -> GraphStore:
+        """A store holding the triples of rdflib graphs (in its default graph)."""
+        return cls.from_text("".join(graph.serialize(format="nt") for graph in graphs), "ntriples")
 
     def asserted_graphs(self) -> list:
         return [g for g in self._store.named_graphs() if g != self.inferred]
@@ -115,10 +119,17 @@ class GraphStore:
         """
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is not accepted")
 
-    def add_triples(self, triples, graph: str | None = None) -> None:
-        """Add rdflib triples to ``graph`` (the default graph when None); used by the reasoner, never by requests."""
+    def triples(self, predicate: str | None = None) -> list:
+        """The triples of the data (with ``predicate`` only, when given) as engine terms, without the hidden copy of
+        the default graph; used by the reasoner, never by requests."""
+        pattern = None if predicate is None else ox.NamedNode(predicate)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, pattern, None)
+                if not (self._copied and isinstance(q.graph_name, ox.DefaultGraph))]
+
+    def add(self, triples, graph: str | None = None) -> None:
+        """Add triples of engine terms to ``graph`` (the default graph when None); used by the reasoner."""
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        self._store.extend([ox.Quad(_term(s), _term(p), _term(o), target) for s, p, o in triples])
+        self._store.extend([ox.Quad(t.subject, t.predicate, t.object, target) for t in triples])
 
     def dump_format(self, key: str) -> bytes:
         """The whole store as bytes in a format of protocol.MEDIA_TYPES; graph-only formats merge the named graphs."""
@@ -235,27 +246,45 @@ def turtle_of_nquads(nquads: str) -> bytes:
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=QUERY_PREFIXES)
 
 
-@functools.cache
-def _rdflib_terms() -> tuple:
-    """rdflib's term classes, imported on first use: query workers never need rdflib."""
+def iri(value: str):
+    """An IRI as an engine term."""
+    return ox.NamedNode(value)
+
+
+def literal(value: str, datatype: str):
+    """A typed literal as an engine term."""
+    return ox.Literal(value, datatype=ox.NamedNode(datatype))
+
+
+def triple(subject, predicate, obj):
+    """A triple of engine terms (hashable)."""
+    return ox.Triple(subject, predicate, obj)
+
+
+def is_literal(term) -> bool:
+    return isinstance(term, ox.Literal)
+
+
+def is_blank(term) -> bool:
+    return isinstance(term, ox.BlankNode)
+
+
+def to_rdflib(term):
+    """The rdflib term of an engine term (rdflib is imported on first use: query workers never need it)."""
     from rdflib import BNode, Literal, URIRef
 
-    return URIRef, BNode, Literal
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == XSD_STRING:
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def _term(term):
-    URIRef, BNode, Literal = _rdflib_terms()  # noqa: N806 - the classes, by their names
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _position(message: str) -> str | None:
@@ -299,6 +328,11 @@ class RemoteStore:
         self.inferred = ox.NamedNode(str(INFERRED_GRAPH))
         rows = self._request("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json", [], [])
         self.graphs = [row["g"] for row in ox.parse_query_results(rows, format=ox.QueryResultsFormat.JSON)]
+
+    @classmethod
+    def from_graphs(cls, *graphs) -> GraphStore:
+        """A store holding the triples of rdflib graphs (in its default graph)."""
+        return cls.from_text("".join(graph.serialize(format="nt") for graph in graphs), "ntriples")
 
     def asserted_graphs(self) -> list:
         return [g for g in self.graphs if g != self.inferred]
