@@ -69,7 +69,7 @@ def validate(config_file, strict, only, paths) -> None:
         sources = build_module.load_sources(settings.root_path, tolerate=bool(only), extra=tuple(paths))
         for skipped in sources.skipped:
             click.echo(f"  note: skipped {skipped}", err=True)
-        hermit = None if only else reasoning.start_consistency_check(sources.ontology(), sources.data())
+        hermit = None if only else reasoning.start_consistency_check(sources.ntriples())
         warnings = build_module.validate_sources(sources, strict=strict, only=only)
         if hermit is not None:
             hermit.result()

@@ -73,19 +73,20 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
             world.close()
 
 
-def _check_ntriples(ontology_nt: str, data_nt: str) -> None:
-    """check_consistency on N-Triples texts (the entry point of the worker process)."""
-    check_consistency(Graph().parse(data=ontology_nt, format="nt"), Graph().parse(data=data_nt, format="nt"))
+def _check_ntriples(ntriples: str) -> None:
+    """check_consistency on the N-Triples text of ontology and data (the entry point of the worker process)."""
+    check_consistency(Graph().parse(data=ntriples, format="nt"), Graph())
 
 
-def start_consistency_check(ontology: Graph, data: Graph):
-    """Run check_consistency in a separate process, so HermiT (and owlready2's loading) use the other core
-    while the build goes on; returns a Future whose result() raises Inconsistent."""
+def start_consistency_check(ntriples: str):
+    """Run check_consistency on the N-Triples text of ontology and data in a separate process, so HermiT (and
+    owlready2's loading) use the other core while the build goes on; returns a Future whose result() raises
+    Inconsistent."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = pool.submit(_check_ntriples, ontology.serialize(format="nt"), data.serialize(format="nt"))
+    future = pool.submit(_check_ntriples, ntriples)
     pool.shutdown(wait=False)
     return future
 

@@ -329,11 +329,6 @@ class RemoteStore:
         rows = self._request("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", "application/sparql-results+json", [], [])
         self.graphs = [row["g"] for row in ox.parse_query_results(rows, format=ox.QueryResultsFormat.JSON)]
 
-    @classmethod
-    def from_graphs(cls, *graphs) -> GraphStore:
-        """A store holding the triples of rdflib graphs (in its default graph)."""
-        return cls.from_text("".join(graph.serialize(format="nt") for graph in graphs), "ntriples")
-
     def asserted_graphs(self) -> list:
         return [g for g in self.graphs if g != self.inferred]
 
