@@ -272,10 +272,10 @@ def quad_lines(graphs: dict) -> set[str]:
 def _inferred_lines(inferred: Inferred) -> set[str]:
     """The N-Quads lines of graph/inferred, written from the reasoner's engine terms (no rdflib term per triple);
     through rdflib when a derived triple holds a blank node, whose label depends on the whole graph."""
-    if any(is_blank(term) for derived in inferred.triples for term in derived):
+    if any(is_blank(term) for s, p, o, _ in inferred.statements for term in (s, o)):
         return quad_lines({INFERRED_GRAPH: inferred.graph()})
     name = f"<{INFERRED_GRAPH}> ."
-    lines = {f"{_engine_n3(s)} {_engine_n3(p)} {_engine_n3(o)} {name}" for s, p, o in inferred.triples}
+    lines = {f"{_engine_n3(s)} {_engine_n3(p)} {_engine_n3(o)} {name}" for s, p, o, _ in inferred.statements}
     return lines | quad_lines({INFERRED_GRAPH: inferred.rules})
 
 

@@ -24,7 +24,7 @@ from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from .catalog import load_catalog
 from .namespaces import ID, RAKG, RULE
-from .store import GraphStore, iri, is_literal, literal, to_rdflib, triple
+from .store import GraphStore, iri, is_literal, literal, statement, to_rdflib
 
 DATE_PROPERTIES = {
     RAKG.startDate: (RAKG.startsNotBefore, RAKG.startsNotAfter),
@@ -85,17 +85,18 @@ def day_bounds(text: str, datatype: str) -> tuple[str, str] | None:
 
 
 class Deriver:
-    """Runs the rules over a store holding the ontology and the data; each derived triple goes into the store at
-    once (later rules and rounds see it) and into ``inferred`` with its derivation.  Everything is kept as the
-    engine's terms: the reasoner never builds an rdflib term per triple."""
+    """Runs the rules over a store holding the ontology and the data in its default graph; each derived statement
+    goes into ``inferred`` with its derivation, and into the store after the rule that derived it (later rules and
+    rounds see it).  Everything is kept as the engine's terms: the reasoner never builds an rdflib term per triple."""
 
     def __init__(self, store: GraphStore):
         self.store = store
-        self.asserted = set(store.triples())
-        self.background = {t.subject for t in store.triples(str(RDF.type)) if t.object == _TERMS[RAKG.BackgroundFact]}
+        self.asserted = set(store.statements())
+        self.background = {s.subject for s in store.statements(str(RDF.type)) if s.object == _BACKGROUND_FACT}
         self.inferred: set = set()
         self.uses_background: dict = {}
         self._keys: dict = {}
+        self._pending: list = []
 
     @classmethod
     def of_graphs(cls, ontology: Graph, data: Graph) -> Deriver:
@@ -103,32 +104,36 @@ class Deriver:
 
     def record(self, derived, rule, premises: list, valid_from: str | None = None, valid_until: str | None = None,
                first_only: bool = False) -> bool:
-        """Add a derived triple with its derivation; returns True when something new was recorded.
+        """Add a derived statement with its derivation; returns True when something new was recorded.
 
-        Nothing is recorded for a triple that is asserted, nor (with ``first_only``) for one already derived.
+        Nothing is recorded for a statement that is asserted, nor (with ``first_only``) for one already derived.
         """
         if derived in self.asserted or (first_only and derived in self.inferred):
             return False
-        key = self._key(derived) + "|" + rule.value + "|" + " ".join(sorted(p.value for p in premises))
+        key = self._key((derived.subject, derived.predicate, derived.object)) + "|" + rule.value + "|" + " ".join(sorted(p.value for p in premises))
         node = iri(DERIVATION + hashlib.sha256(key.encode()).hexdigest()[:20])
         if node in self.uses_background:
             return False
         background = any(p in self.background or self.uses_background.get(p, False) for p in premises)
         self.uses_background[node] = background
-        t = _TERMS
-        new = [triple(node, t[RDF.type], t[RAKG.Derivation]), triple(node, t[RDF.subject], derived.subject),
-               triple(node, t[RDF.predicate], derived.predicate), triple(node, t[RDF.object], derived.object),
-               triple(node, t[RAKG.derivedBy], rule), triple(node, t[RAKG.usesBackground], t[background])]
-        new += [triple(node, t[PROV.wasDerivedFrom], p) for p in premises]
+        new = [statement(node, _TYPE, _DERIVATION), statement(node, _SUBJECT, derived.subject),
+               statement(node, _PREDICATE, derived.predicate), statement(node, _OBJECT, derived.object),
+               statement(node, _DERIVED_BY, rule), statement(node, _USES_BACKGROUND, _TRUE if background else _FALSE)]
+        new += [statement(node, _WAS_DERIVED_FROM, p) for p in premises]
         if valid_from is not None:
-            new.append(triple(node, t[RAKG.validFrom], literal(valid_from, XSD.date)))
+            new.append(statement(node, _VALID_FROM, literal(valid_from, _DATE)))
         if valid_until is not None:
-            new.append(triple(node, t[RAKG.validUntil], literal(valid_until, XSD.date)))
+            new.append(statement(node, _VALID_UNTIL, literal(valid_until, _DATE)))
         if derived not in self.inferred:
             new.append(derived)
         self.inferred.update(new)
-        self.store.add(new)
+        self._pending += new
         return True
+
+    def _flush(self) -> None:
+        """Add what was recorded to the store, for the next rule's query."""
+        self.store.add(self._pending)
+        self._pending = []
 
     def _key(self, terms) -> str:
         """The terms in N3, as rdflib writes them: derivation IRIs are hashes of this text and stay the same."""
@@ -142,14 +147,16 @@ class Deriver:
     def date_bounds(self) -> None:
         """The Python rule: normalise every fact date to its first and last possible day."""
         rule = iri(str(DATE_BOUNDS_RULE))
-        for prop, (earliest, latest) in DATE_PROPERTIES.items():
-            for fact, _, value in self.store.triples(str(prop)):
+        for prop, targets in DATE_PROPERTIES.items():
+            earliest, latest = (iri(str(t)) if t is not None else None for t in targets)
+            for fact, _, value, _ in self.store.statements(str(prop)):
                 bounds = day_bounds(value.value, value.datatype.value) if is_literal(value) else None
                 if bounds is None:
                     continue
                 for target, day in ((earliest, bounds[0]), (latest, bounds[1])):
                     if target is not None:
-                        self.record(triple(fact, _TERMS[target], literal(day, XSD.date)), rule, [fact])
+                        self.record(statement(fact, target, literal(day, _DATE)), rule, [fact])
+        self._flush()
 
     def run(self, rules: list[Rule]) -> None:
         """Run every stratum to its fixpoint."""
@@ -164,31 +171,33 @@ class Deriver:
 
     def apply(self, rule: Rule) -> bool:
         solutions = self.store.query(rule.text)
-        premises = sorted(v.value for v in solutions.variables if v.value.startswith("premise"))
+        names = [v.value for v in solutions.variables]  # solutions are read by position: 3× faster than by name
+        s, p, o = (names.index(name) for name in ("subject", "predicate", "object"))
+        premises = [names.index(name) for name in sorted(n for n in names if n.startswith("premise"))]
+        bounds = [names.index(name) if name in names else None for name in ("validFrom", "validUntil")]
         rows = []
         for row in solutions:
-            valid_from, valid_until = row["validFrom"], row["validUntil"]
-            rows.append((triple(row["subject"], row["predicate"], row["object"]), [row[p] for p in premises if row[p] is not None],
+            valid_from, valid_until = (row[i] if i is not None else None for i in bounds)
+            rows.append((statement(row[s], row[p], row[o]), [row[i] for i in premises if row[i] is not None],
                          valid_from.value if valid_from is not None else None, valid_until.value if valid_until is not None else None))
         # The engine returns rows in no fixed order (it differs between processes); a rule that keeps only the first
         # explanation of a statement must see them in a fixed one, or two builds of the same sources would differ.
-        rows.sort(key=lambda r: (self._key(r[0]), self._key(r[1]), r[2] or "", r[3] or ""))
+        rows.sort(key=lambda r: (self._key((r[0].subject, r[0].predicate, r[0].object)), self._key(r[1]), r[2] or "", r[3] or ""))
         rule_iri = iri(str(rule.iri))
         changed = False
         for derived, used, valid_from, valid_until in rows:
             changed |= self.record(derived, rule_iri, used, valid_from, valid_until, rule.first_explanation_only)
+        self._flush()
         return changed
 
 
-class _Terms(dict):
-    """Engine terms of the IRIs (and booleans) the reasoner writes, made once."""
-
-    def __missing__(self, key):
-        self[key] = literal("true" if key else "false", XSD.boolean) if isinstance(key, bool) else iri(str(key))
-        return self[key]
-
-
-_TERMS = _Terms()
+# The engine terms the reasoner writes, made once (an rdflib namespace attribute costs microseconds each time).
+_TYPE, _SUBJECT, _PREDICATE, _OBJECT = (iri(str(p)) for p in (RDF.type, RDF.subject, RDF.predicate, RDF.object))
+_DERIVATION, _DERIVED_BY, _USES_BACKGROUND, _VALID_FROM, _VALID_UNTIL, _BACKGROUND_FACT = (iri(str(t)) for t in (
+    RAKG.Derivation, RAKG.derivedBy, RAKG.usesBackground, RAKG.validFrom, RAKG.validUntil, RAKG.BackgroundFact))
+_WAS_DERIVED_FROM = iri(str(PROV.wasDerivedFrom))
+_TRUE, _FALSE = literal("true", str(XSD.boolean)), literal("false", str(XSD.boolean))
+_DATE = str(XSD.date)
 DERIVATION = str(ID["derivation/"])
 
 
@@ -213,17 +222,25 @@ def rule_descriptions(rules: list[Rule]) -> Graph:
 
 @dataclass
 class Inferred:
-    """What the rules derived (engine triples) and the rules' descriptions (an rdflib graph): graph/inferred."""
+    """What the rules derived (engine statements) and the rules' descriptions (an rdflib graph): graph/inferred."""
 
-    triples: set
+    statements: set
     rules: Graph
 
     def graph(self) -> Graph:
         """graph/inferred as one rdflib graph."""
+        terms: dict = {}
+
+        def term(node):
+            if node not in terms:
+                terms[node] = to_rdflib(node)
+            return terms[node]
+
         graph = Graph()
-        for t in self.triples:
-            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-        return graph + self.rules
+        for s in self.statements:
+            graph.add((term(s.subject), term(s.predicate), term(s.object)))
+        graph += self.rules
+        return graph
 
 
 def derive(store: GraphStore, rules_dir: Path) -> Inferred:

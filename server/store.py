@@ -119,17 +119,14 @@ class GraphStore:
         """
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is not accepted")
 
-    def triples(self, predicate: str | None = None) -> list:
-        """The triples of the data (with ``predicate`` only, when given) as engine terms, without the hidden copy of
-        the default graph; used by the reasoner, never by requests."""
-        pattern = None if predicate is None else ox.NamedNode(predicate)
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in self._store.quads_for_pattern(None, pattern, None)
-                if not (self._copied and isinstance(q.graph_name, ox.DefaultGraph))]
+    def statements(self, predicate: str | None = None) -> list:
+        """The statements of the default graph (with ``predicate`` only, when given) as engine quads; used by the
+        reasoner, whose store holds everything in its default graph, never by requests."""
+        return list(self._store.quads_for_pattern(None, None if predicate is None else ox.NamedNode(predicate), None, ox.DefaultGraph()))
 
-    def add(self, triples, graph: str | None = None) -> None:
-        """Add triples of engine terms to ``graph`` (the default graph when None); used by the reasoner."""
-        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        self._store.extend([ox.Quad(t.subject, t.predicate, t.object, target) for t in triples])
+    def add(self, statements) -> None:
+        """Add statements made by :func:`statement` (quads in the default graph); used by the reasoner."""
+        self._store.extend(statements)
 
     def dump_format(self, key: str) -> bytes:
         """The whole store as bytes in a format of protocol.MEDIA_TYPES; graph-only formats merge the named graphs."""
@@ -256,9 +253,9 @@ def literal(value: str, datatype: str):
     return ox.Literal(value, datatype=ox.NamedNode(datatype))
 
 
-def triple(subject, predicate, obj):
-    """A triple of engine terms (hashable)."""
-    return ox.Triple(subject, predicate, obj)
+def statement(subject, predicate, obj):
+    """A statement of engine terms in the default graph (a hashable quad)."""
+    return ox.Quad(subject, predicate, obj)
 
 
 def is_literal(term) -> bool:
