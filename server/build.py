@@ -25,7 +25,7 @@ from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
 from .rdfio import parse_file, skolem_id
 from .rules import Inferred, derive
-from .store import GraphStore, is_blank, is_literal, turtle_of_nquads
+from .store import XSD_STRING, GraphStore, is_blank, is_literal, turtle_of_nquads
 from .validation import Problem, check_quotes, load_shapes, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
@@ -297,7 +297,7 @@ def _literal_n3(text: str, language: str | None, datatype) -> str:
     text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     if language:
         return f'"{text}"@{language}'
-    if datatype and str(datatype) != "http://www.w3.org/2001/XMLSchema#string":
+    if datatype and str(datatype) != XSD_STRING:
         return f'"{text}"^^<{datatype}>'
     return f'"{text}"'
 

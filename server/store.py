@@ -35,6 +35,7 @@ FORMATS = {
 }
 TEXT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
 QUERY_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 class GraphStore:
@@ -279,9 +280,6 @@ def to_rdflib(term):
     if term.datatype.value == XSD_STRING:
         return Literal(term.value)
     return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _position(message: str) -> str | None:
