@@ -33,6 +33,7 @@ DATE_PROPERTIES = {
     RAKG.asOf: (None, RAKG.startsNotAfter),
 }
 DATE_BOUNDS_RULE = RULE["date-bounds"]
+_DATE, _GYEAR_MONTH, _GYEAR = (str(t) for t in (XSD.date, XSD.gYearMonth, XSD.gYear))
 MAX_ROUNDS = 20
 
 
@@ -72,12 +73,12 @@ def day_bounds(text: str, datatype: str) -> tuple[str, str] | None:
     """
     datatype = str(datatype)  # rdflib's URIRef is never equal to a str
     try:
-        if datatype == str(XSD.gYear):
+        if datatype == _GYEAR:
             return f"{int(text):04d}-01-01", f"{int(text):04d}-12-31"
-        if datatype == str(XSD.gYearMonth):
+        if datatype == _GYEAR_MONTH:
             year, month = (int(p) for p in text.split("-")[:2])
             return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
-        if datatype == str(XSD.date):
+        if datatype == _DATE:
             return text[:10], text[:10]
     except ValueError:
         return None
@@ -197,7 +198,6 @@ _DERIVATION, _DERIVED_BY, _USES_BACKGROUND, _VALID_FROM, _VALID_UNTIL, _BACKGROU
     RAKG.Derivation, RAKG.derivedBy, RAKG.usesBackground, RAKG.validFrom, RAKG.validUntil, RAKG.BackgroundFact))
 _WAS_DERIVED_FROM = iri(str(PROV.wasDerivedFrom))
 _TRUE, _FALSE = literal("true", str(XSD.boolean)), literal("false", str(XSD.boolean))
-_DATE = str(XSD.date)
 DERIVATION = str(ID["derivation/"])
 
 
