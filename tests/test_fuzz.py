@@ -321,11 +321,13 @@ RAW_TARGETS = [b"/sparql?query=ASK%7B%7D", b"/id/state/russia", b"/id/state/%00"
                                          b"Bad Header: x", b"X: " + b"y" * 9000, b"Expect: 100-continue", b"Host:"]), max_size=2))
 def test_fuzz_a_live_server(live_server, kind, query, accept, path, target, method, version, headers):
     if kind == "requests":
+        # requests refuses a header value with leading or trailing blanks; HTTP drops them anyway, so they are stripped.
+        sent = {"Accept": accept.encode("latin-1", "replace").decode("latin-1").strip(" \t")}
         started = time.monotonic()
         if path.startswith("/sparql"):
-            response = requests.post(live_server + "/sparql", data={"query": query}, headers={"Accept": accept.encode("latin-1", "replace").decode("latin-1")}, timeout=30)
+            response = requests.post(live_server + "/sparql", data={"query": query}, headers=sent, timeout=30)
         else:
-            response = requests.get(live_server + path, headers={"Accept": accept.encode("latin-1", "replace").decode("latin-1")}, timeout=30)
+            response = requests.get(live_server + path, headers=sent, timeout=30)
         check(response.status_code, response.headers.get("Content-Type", ""), response.content, accept, path,
               time.monotonic() - started, f"{kind} {path} {query[:200]}")
         return
