@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 
@@ -77,18 +78,6 @@ def sparql():
     protocol.refuse_update(query)
     protocol.check_nesting(query)
     federated = bool(protocol.check_services(query, service.settings.allowed_services, service.prefixes))
-    key = _cache_key(service, query)
-    etag = f'"{key[:40]}"'
-    if not federated:
-        if request.if_none_match.contains(key[:40]):
-            return _cached_headers(Response(status=304), etag)
-        cached = service.cache.get(key)
-        if cached is not None:
-            return _answer_response(service, *cached, etag=etag)
-    client = request.remote_addr or "unknown"
-    service.budget.check(client)
-    if federated:
-        query = protocol.route_services(query, service.settings.allowed_services, service.prefixes, service.proxy_base)
     job = Job(
         query=query,
         fmt_accept=request.headers.get("Accept"),
@@ -98,23 +87,35 @@ def sparql():
         default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
         named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
     )
+    key = _cache_key(service.content_hash, job)
+    etag = f'"{key[:40]}"'
+    if not federated:
+        if request.if_none_match.contains(key[:40]):
+            return _cached_headers(Response(status=304), etag)
+        cached = service.cache.get(key)
+        if cached is not None:
+            return _answer_response(service, *cached, etag=etag, timing='cache;desc="hit"')
+    client = request.remote_addr or "unknown"
+    service.budget.check(client)
+    if federated:
+        job = replace(job, query=protocol.route_services(query, service.settings.allowed_services, service.prefixes, service.proxy_base))
     started = time.monotonic()
     try:
-        answer = service.pool.run(job)
+        answer = service.pool.run(job, may_inline=not federated)
     finally:
         service.budget.charge(client, time.monotonic() - started)
     entry = (answer.body, answer.format, answer.rows, answer.truncated)
+    timing = f'query;dur={answer.seconds * 1000:.2f};desc="{"inline" if answer.inline else "worker"}"'
     if federated:
-        return _answer_response(service, *entry, etag=None)
+        return _answer_response(service, *entry, etag=None, timing=timing)
     service.cache.put(key, entry)
-    return _answer_response(service, *entry, etag=etag)
+    return _answer_response(service, *entry, etag=etag, timing=timing)
 
 
-def _cache_key(service, query: str) -> str:
-    """The data's content hash and everything in the request that can change the answer."""
-    parts = [service.content_hash, query, request.headers.get("Accept", ""), request.values.get("format", ""),
-             str(_flag("inferred")), "|".join(request.values.getlist("default-graph-uri")),
-             "|".join(request.values.getlist("named-graph-uri")), str(service.settings.max_rows)]
+def _cache_key(content_hash: str, job: Job) -> str:
+    """The data's content hash and everything in the request that can change the answer (the job as the client sent it)."""
+    parts = [content_hash, job.query, job.fmt_accept or "", job.fmt_param or "", str(job.include_inferred),
+             "|".join(job.default_graph_uris), "|".join(job.named_graph_uris), str(job.max_rows)]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -126,8 +127,12 @@ def _cached_headers(response: Response, etag: str | None) -> Response:
     return response
 
 
-def _answer_response(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None) -> Response:
+def _answer_response(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None, timing: str) -> Response:
+    """The answer with its row count, truncation flag, caching headers and a Server-Timing header: where the
+    answer came from (the result cache, a query worker, or this thread for a job known to be cheap) and
+    the engine's milliseconds for the query and its serialization."""
     response = Response(body, content_type=protocol.content_type(fmt))
+    response.headers["Server-Timing"] = timing
     response.headers["X-Result-Rows"] = str(rows)
     if truncated:
         response.headers["X-Result-Truncated"] = f"true; limit={service.settings.max_rows}"

@@ -140,7 +140,7 @@ def stats(config_file) -> None:
 @main.command()
 @config_option
 @setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "service_map",
-                 "client_budget", "cache_entries", "cache_bytes", "store")
+                 "client_budget", "cache_entries", "cache_bytes", "inline_seconds", "store")
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
 def serve(config_file, data, **options) -> None:
     """Serve the SPARQL endpoint, linked-data pages and web UI with gunicorn (builds the graph first if needed)."""

@@ -116,7 +116,7 @@ def error_body(error: RakgError) -> dict:
 
 
 READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
-CORS_EXPOSED = "X-Result-Rows, X-Result-Truncated, ETag, Retry-After"
+CORS_EXPOSED = "X-Result-Rows, X-Result-Truncated, ETag, Retry-After, Server-Timing"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",

@@ -12,6 +12,14 @@ by gigabytes within seconds) makes the engine abort, and the request gets 503
 instead of the machine running out of memory.  A query so long or deeply nested
 that the engine's recursive parser or planner overflows the stack kills its child
 with SIGSEGV; that request gets 400.  Either way the child is replaced.
+
+The hop to a worker (pickling, the pipe, waking two processes) costs about half a millisecond, which is most
+of the time of a cheap query.  So a pool given an ``inline`` store (the request process's own copy of the
+data) remembers the jobs that a worker answered within ``inline_seconds``, keyed by the job with its query
+normalized (no comments, blanks collapsed: protocol.normalize_query); when such a job comes again (with the result cache bypassed, e.g. by a cache-busting
+comment) it runs in the request thread.  The data cannot change while the process lives and the engine is
+deterministic, so a job that took 5 ms in a worker takes about 5 ms again: it needs no time limit, and the
+limit still guards every query whose cost is unknown.
 """
 
 from __future__ import annotations
@@ -22,13 +30,15 @@ import queue
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
 
 from .errors import QueryError, QueryTimeout, RakgError, ResourceLimit
 
 CONTEXT = multiprocessing.get_context("spawn")
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a child (RLIMIT_AS = store + this)
 WORKER_WAIT = 10.0  # least seconds a request waits for a free worker (a replacement takes about a second to start)
+INLINE_JOBS = 4096  # most cheap jobs a pool remembers (least recently used out)
 log = logging.getLogger(__name__)
 
 
@@ -63,10 +73,28 @@ def _limit_memory(extra: int) -> None:
         pass
 
 
+def execute(store, job: Job):
+    """Run a job on a store; returns a store.Answer with the seconds it took.
+
+    Raises RakgError (400/406...) for a query or request the store or the negotiation refuses.
+    """
+    from . import protocol
+    from .store import serialize
+
+    started = time.perf_counter()
+    try:
+        result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+    except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
+        raise QueryError(f"invalid request: {error} (in default-graph-uri or named-graph-uri)") from None
+    fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
+    answer = serialize(result, fmt, job.max_rows)
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
 def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
     """Child process loop: open the store once, then answer jobs until the pipe closes."""
-    from . import protocol
-    from .store import open_store, serialize
+    from .store import open_store
 
     store = open_store(spec)
     if memory:
@@ -78,12 +106,7 @@ def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
         except EOFError:
             return
         try:
-            try:
-                result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
-            except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
-                raise QueryError(f"invalid request: {error} (in default-graph-uri or named-graph-uri)") from None
-            fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
-            connection.send(("ok", serialize(result, fmt, job.max_rows)))
+            connection.send(("ok", execute(store, job)))
         except RakgError as error:
             connection.send(("error", error))
         except MemoryError:
@@ -129,10 +152,14 @@ class QueryPool:
     pool is back at full strength immediately.
     """
 
-    def __init__(self, spec: StoreSpec, size: int, timeout: float, memory: int | None = QUERY_MEMORY):
+    def __init__(self, spec: StoreSpec, size: int, timeout: float, memory: int | None = QUERY_MEMORY,
+                 inline=None, inline_seconds: float = 0.0):
         self.spec = spec
         self.timeout = timeout
         self.memory = memory
+        self.inline = inline if inline_seconds > 0 else None
+        self.inline_seconds = inline_seconds
+        self.cheap: OrderedDict[Job, float] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
         self.idle: queue.Queue[Worker] = queue.LifoQueue()  # the most recently used worker first: its caches are warm
         self.spare: queue.Queue[Worker] = queue.Queue(maxsize=1)
         self.lock = threading.Lock()
@@ -141,13 +168,36 @@ class QueryPool:
             self.idle.put(Worker(spec, memory))
         self.spare.put(Worker(spec, memory))
 
-    def run(self, job: Job):
-        """Run a job; returns a store.Answer.
+    def run(self, job: Job, may_inline: bool = True):
+        """Run a job; returns a store.Answer.  A job known to be cheap runs in this thread (unless not
+        ``may_inline``: a federated query's cost is the remote endpoint's), any other in a worker.
 
         Raises the worker's RakgError (400/406...), QueryTimeout (503) at the limit or when no worker is free,
         ResourceLimit (503) beyond the memory limit, QueryError (400) when the engine overflows its stack,
         RakgError (500) on any other worker crash.
         """
+        if self.inline is None or not may_inline:
+            return self._in_worker(job)
+        from .protocol import normalize_query
+
+        key = replace(job, query=normalize_query(job.query))
+        with self.lock:
+            known = key in self.cheap
+            if known:
+                self.cheap.move_to_end(key)
+        if known:
+            answer = execute(self.inline, job)
+            answer.inline = True
+            return answer
+        answer = self._in_worker(job)
+        if answer.seconds <= self.inline_seconds:
+            with self.lock:
+                self.cheap[key] = answer.seconds
+                if len(self.cheap) > INLINE_JOBS:
+                    self.cheap.popitem(last=False)
+        return answer
+
+    def _in_worker(self, job: Job):
         wait = max(self.timeout, WORKER_WAIT)
         try:
             worker = self.idle.get(timeout=wait)

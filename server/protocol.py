@@ -74,6 +74,7 @@ _TOKEN = re.compile(
     r"""|(?P<escape>\\.)""",
     re.DOTALL,
 )
+_BLANKS = re.compile(r"\s+")
 _PN_CHARS = r"\w\-\u00B7\u0300-\u036F\u203F-\u2040"
 _PN_PREFIX = rf"(?:[^\W\d_](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?"
 _PN_LOCAL = rf"(?:[{_PN_CHARS}:.]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])*"
@@ -103,6 +104,28 @@ def _strip(query: str, iris: bool = False) -> str:
         return match.group(0) if keep else " " * len(match.group(0))
 
     return _TOKEN.sub(blank, query)
+
+
+def normalize_query(query: str) -> str:
+    """The query without its comments and with the blanks between tokens collapsed to one space (strings and
+    IRIs are kept as they are): two texts that differ only there, a cache-busting ``#`` line say, are the same
+    query to the engine.
+
+    >>> normalize_query("ASK {  ?s ex:a\\\\# '#  kept'  # gone\\n  <x#y> }\\n#gone too\\n")
+    "ASK { ?s ex:a\\\\# '#  kept' <x#y> }"
+    """
+    pieces, blank, position = [], [], 0
+    for match in _TOKEN.finditer(query):
+        blank.append(query[position:match.start()])
+        if match.lastgroup == "comment":
+            blank.append(" ")
+        else:
+            pieces += [_BLANKS.sub(" ", "".join(blank)), match.group(0)]
+            blank = []
+        position = match.end()
+    blank.append(query[position:])
+    pieces.append(_BLANKS.sub(" ", "".join(blank)))
+    return "".join(pieces).strip()
 
 
 def _prologue(text: str) -> tuple[int, dict[str, str]]:

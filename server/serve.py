@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import select
 from pathlib import Path
 
 from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from .build import build, is_stale
 from .settings import Settings
@@ -19,6 +21,29 @@ def _write_json_error(sock, status_int, reason, mesg):
     head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
             f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n")
     gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+KEEPALIVE_LINGER = 0.002  # seconds a request thread waits on its keep-alive connection for the next request
+
+
+class LingeringThreadWorker(ThreadWorker):
+    """gunicorn's threaded worker, except that after an answer on a keep-alive connection the request thread
+    waits up to KEEPALIVE_LINGER seconds for the client's next request and answers it itself.
+
+    The stock worker hands the connection back to its main thread (through a pipe, then epoll) and the next
+    request to a pool thread again: three thread wake-ups per request, which a client sending its requests one
+    after another pays every time (0.96 → 0.78 ms for a minimal app on this machine).  A client that sends
+    nothing within the linger costs the thread 2 ms of waiting, not of CPU, and its connection goes back to
+    the main thread as before.  A stopping worker (``alive`` false) does not linger, and read-ahead bytes
+    (a next request read with the body of this one) are left to the stock path, which handles them.
+    """
+
+    def handle(self, conn):
+        keep_alive = super().handle(conn)
+        while (keep_alive is True and self.alive and not conn.parser.unreader.buf.getvalue()
+               and select.select([conn.sock], [], [], KEEPALIVE_LINGER)[0]):
+            keep_alive = super().handle(conn)
+        return keep_alive
 
 
 class _Gunicorn(BaseApplication):
@@ -57,7 +82,7 @@ def run(settings: Settings, overrides: dict, echo=print) -> None:
         "bind": f"{settings.host}:{settings.port}",
         "workers": settings.workers,
         "threads": settings.threads,
-        "worker_class": "gthread",
+        "worker_class": LingeringThreadWorker,
         # Query time limits are enforced per query by the query workers; the gunicorn
         # timeout only guards against a stuck request thread.
         "timeout": int(settings.query_timeout * 2 + 30),

@@ -139,7 +139,10 @@ class Service:
             prepare_disk_store(Path(settings.store), files)
         spec = StoreSpec(files=tuple(str(f) for f in files), location=None if settings.store == "memory" else settings.store)
         self.store = open_store(spec)
-        self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout)
+        # Cheap jobs run inline on this process's store, except over an external store (there the request's
+        # time is the remote endpoint's).
+        self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout,
+                              inline=None if external else self.store, inline_seconds=settings.inline_seconds)
         queries = settings.root_path / "queries"
         self.catalog = load_catalog(queries)
         self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))

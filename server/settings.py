@@ -43,6 +43,8 @@ SETTINGS = (
     Setting("client_budget", 0.0, "Query-seconds per minute one client (IP address) may use before getting 429 with Retry-After; 0 switches the budget off."),
     Setting("cache_entries", 512, "Most query results kept in each worker's in-process cache (0 switches the cache off)."),
     Setting("cache_bytes", 64_000_000, "Most bytes of query results kept in each worker's in-process cache."),
+    Setting("inline_seconds", 0.05, "A query that already ran in a query worker within this many seconds (the same text apart from comments "
+            "and blanks, the same parameters) runs again in the request thread, without the hop to a worker; 0 switches this off."),
     Setting("data", "", "Comma-separated RDF files to serve instead of the built graph (like `oxigraph serve`)."),
     Setting("store", "memory", "Where the served store lives: 'memory', or a folder path for an on-disk store."),
 )
@@ -65,6 +67,7 @@ class Settings:
     client_budget: float
     cache_entries: int
     cache_bytes: int
+    inline_seconds: float
     data: str
     store: str
 

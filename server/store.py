@@ -150,6 +150,8 @@ class Answer:
     format: str
     rows: int
     truncated: bool
+    seconds: float = 0.0  # the engine's time for the query and its serialization (set by executor.execute)
+    inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
 
 
 GRAPH_FORMATS = {

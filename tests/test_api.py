@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
+import socket
 import time
+import urllib.parse
+import uuid
 
 import pytest
 import requests
@@ -181,6 +185,69 @@ def test_curl_client(live_server):
     out = subprocess.run(["curl", "-s", "-H", "Accept: text/csv", "--data-urlencode", "query=" + SELECT, live_server + "/sparql"],
                          capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.splitlines()[0] == "label" and "Russia" in out
+
+
+def ran(response) -> str:
+    """Where the answer came from, by its Server-Timing header: 'worker', 'inline' or 'hit' (the result cache)."""
+    timing = response.headers["Server-Timing"]
+    assert timing.startswith(("query;dur=", "cache;")), timing
+    return timing.rsplit('desc="', 1)[1].rstrip('"')
+
+
+def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_another_comment(live_server):
+    marker = uuid.uuid4().hex  # a query no other test has sent to this session's server
+    text = f'SELECT ?label WHERE {{ state:russia rdfs:label ?label FILTER(?label != "{marker}") }} ORDER BY ?label'
+    first = sparql(live_server, text + "\n# first")
+    again = sparql(live_server, "# again\n" + text + "  # and again")
+    assert (ran(first), ran(again)) == ("worker", "inline")
+    assert again.content == first.content and again.headers["X-Result-Rows"] == first.headers["X-Result-Rows"] != "0"
+    assert float(again.headers["Server-Timing"].split("dur=")[1].split(";")[0]) < 50  # the inline_seconds bound, in ms
+    assert ran(sparql(live_server, "# again\n" + text + "  # and again")) == "hit"  # the identical text: the result cache
+    # Another parameter is another job: a worker answers it first.
+    csv = sparql(live_server, text + "\n# csv", accept="text/csv")
+    assert ran(csv) == "worker" and csv.text.splitlines()[0] == "label"
+    assert ran(sparql(live_server, text + "\n# csv again", accept="text/csv")) == "inline"
+    # A string or IRI holding '#' is not a comment: the query differs, so it is not known yet.
+    assert ran(sparql(live_server, text.replace(marker, marker + " # not a comment"))) == "worker"
+
+
+def test_inline_runs_can_be_switched_off(server_factory):
+    base = server_factory("--inline-seconds", "0")
+    text = "SELECT ?label WHERE { state:russia rdfs:label ?label }"
+    assert [ran(sparql(base, text + f"\n# {n}")) for n in range(3)] == ["worker"] * 3
+
+
+def test_keep_alive_connections_are_answered_in_turn_with_or_without_pauses(live_server):
+    """The request thread lingers 2 ms on a keep-alive connection for its next request (serve.LingeringThreadWorker):
+    requests sent at once, after a pause beyond the linger, and from more connections than there are threads
+    (this server has 2) are all answered, each on its own connection."""
+    port = int(live_server.rsplit(":", 1)[1])
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(3)]
+    for round_number, pause in enumerate([0, 0, 0.05, 0, 0.2]):
+        time.sleep(pause)
+        for number, connection in enumerate(connections):
+            label = f"{round_number}-{number}"
+            connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": f'SELECT ("{label}" AS ?x) {{}}'}),
+                               headers={"Accept": "text/csv"})
+            response = connection.getresponse()
+            assert response.status == 200 and response.read().decode().splitlines() == ["x", label]
+    for connection in connections:
+        connection.close()
+
+
+def test_pipelined_requests_get_their_answers_in_order(live_server):
+    port = int(live_server.rsplit(":", 1)[1])
+    requests_sent = b"".join(
+        b"GET /sparql?" + urllib.parse.urlencode({"query": f'SELECT ("p{n}" AS ?x) {{}}'}).encode()
+        + b" HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n" + (b"Connection: close\r\n" if n == 2 else b"") + b"\r\n"
+        for n in range(3))
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(requests_sent)
+        reply = b""
+        while chunk := connection.recv(65536):
+            reply += chunk
+    assert reply.count(b"HTTP/1.1 200 OK") == 3
+    assert [reply.index(f"\r\np{n}\r\n".encode()) for n in range(3)] == sorted(reply.index(f"\r\np{n}\r\n".encode()) for n in range(3))
 
 
 @pytest.fixture(scope="module")

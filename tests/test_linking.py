@@ -153,6 +153,17 @@ def test_federated_named_query_returns_its_expected_result_from_the_stand_in(que
     assert same_results(expected, actual, query.ordered)
 
 
+def test_a_federated_query_always_runs_in_a_query_worker(federating_server):
+    """Its cost is the remote endpoint's, so a cheap first run says nothing about the next: it never runs inline."""
+    timings = []
+    for comment in ("# one", "# two"):
+        data = urllib.parse.urlencode({"query": FEDERATED[0].text + "\n" + comment}).encode()
+        request = urllib.request.Request(federating_server + "/sparql", data=data, headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            timings.append(response.headers["Server-Timing"])
+    assert all(t.startswith("query;dur=") and t.endswith('desc="worker"') for t in timings), timings
+
+
 def test_there_are_federated_queries_and_test_queries_skips_them():
     assert len(FEDERATED) >= 2
     assert all("federation" in q.tags for q in FEDERATED)
