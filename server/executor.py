@@ -16,10 +16,10 @@ with SIGSEGV; that request gets 400.  Either way the child is replaced.
 The hop to a worker (pickling, the pipe, waking two processes) costs about half a millisecond, which is most
 of the time of a cheap query.  So a pool given an ``inline`` store (the request process's own copy of the
 data) remembers the jobs that a worker answered within ``inline_seconds``, keyed by the job with its query
-normalized (no comments, blanks collapsed: protocol.normalize_query); when such a job comes again (with the result cache bypassed, e.g. by a cache-busting
-comment) it runs in the request thread.  The data cannot change while the process lives and the engine is
-deterministic, so a job that took 5 ms in a worker takes about 5 ms again: it needs no time limit, and the
-limit still guards every query whose cost is unknown.
+normalized (no comments, blanks collapsed: protocol.normalize_query).  When such a job comes again (the
+result cache bypassed, e.g. by a cache-busting comment) it runs in the request thread.  The data cannot
+change while the process lives and the engine is deterministic, so a job that took 5 ms in a worker takes
+about 5 ms again: it needs no time limit, and the limit still guards every query whose cost is unknown.
 """
 
 from __future__ import annotations

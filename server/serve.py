@@ -40,10 +40,17 @@ class LingeringThreadWorker(ThreadWorker):
 
     def handle(self, conn):
         keep_alive = super().handle(conn)
-        while (keep_alive is True and self.alive and not conn.parser.unreader.buf.getvalue()
-               and select.select([conn.sock], [], [], KEEPALIVE_LINGER)[0]):
+        while keep_alive is True and self.alive and not conn.parser.unreader.buf.getvalue() and _readable(conn.sock, KEEPALIVE_LINGER):
             keep_alive = super().handle(conn)
         return keep_alive
+
+
+def _readable(sock, seconds: float) -> bool:
+    """Whether ``sock`` has bytes to read (or was closed) within ``seconds``; poll, since select cannot take
+    a descriptor beyond 1023."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(seconds * 1000))
 
 
 class _Gunicorn(BaseApplication):
