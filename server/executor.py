@@ -33,7 +33,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
+from . import protocol
 from .errors import QueryError, QueryTimeout, RakgError, ResourceLimit
+from .store import open_store, serialize
 
 CONTEXT = multiprocessing.get_context("spawn")
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a child (RLIMIT_AS = store + this)
@@ -78,9 +80,6 @@ def execute(store, job: Job):
 
     Raises RakgError (400/406...) for a query or request the store or the negotiation refuses.
     """
-    from . import protocol
-    from .store import serialize
-
     started = time.perf_counter()
     try:
         result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
@@ -94,8 +93,6 @@ def execute(store, job: Job):
 
 def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
     """Child process loop: open the store once, then answer jobs until the pipe closes."""
-    from .store import open_store
-
     store = open_store(spec)
     if memory:
         _limit_memory(memory)
@@ -159,7 +156,7 @@ class QueryPool:
         self.memory = memory
         self.inline = inline if inline_seconds > 0 else None
         self.inline_seconds = inline_seconds
-        self.cheap: OrderedDict[Job, float] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
+        self.cheap: OrderedDict[Job, None] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
         self.idle: queue.Queue[Worker] = queue.LifoQueue()  # the most recently used worker first: its caches are warm
         self.spare: queue.Queue[Worker] = queue.Queue(maxsize=1)
         self.lock = threading.Lock()
@@ -178,9 +175,7 @@ class QueryPool:
         """
         if self.inline is None or not may_inline:
             return self._in_worker(job)
-        from .protocol import normalize_query
-
-        key = replace(job, query=normalize_query(job.query))
+        key = replace(job, query=protocol.normalize_query(job.query))
         with self.lock:
             known = key in self.cheap
             if known:
@@ -192,7 +187,7 @@ class QueryPool:
         answer = self._in_worker(job)
         if answer.seconds <= self.inline_seconds:
             with self.lock:
-                self.cheap[key] = answer.seconds
+                self.cheap[key] = None
                 if len(self.cheap) > INLINE_JOBS:
                     self.cheap.popitem(last=False)
         return answer
