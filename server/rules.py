@@ -111,7 +111,7 @@ class Deriver:
         """
         if derived in self.asserted or (first_only and derived in self.inferred):
             return False
-        key = self._key((derived.subject, derived.predicate, derived.object)) + "|" + rule.value + "|" + " ".join(sorted(p.value for p in premises))
+        key = self._triple_key(derived) + "|" + rule.value + "|" + " ".join(sorted(p.value for p in premises))
         node = iri(DERIVATION + hashlib.sha256(key.encode()).hexdigest()[:20])
         if node in self.uses_background:
             return False
@@ -144,6 +144,10 @@ class Deriver:
                 self._keys[term] = to_rdflib(term).n3() if is_literal(term) else str(term)
             out.append(self._keys[term])
         return " ".join(out)
+
+    def _triple_key(self, statement) -> str:
+        """:meth:`_key` of a statement's subject, predicate and object (its graph is always the default graph)."""
+        return self._key((statement.subject, statement.predicate, statement.object))
 
     def date_bounds(self) -> None:
         """The Python rule: normalise every fact date to its first and last possible day."""
@@ -183,7 +187,7 @@ class Deriver:
                          valid_from.value if valid_from is not None else None, valid_until.value if valid_until is not None else None))
         # The engine returns rows in no fixed order (it differs between processes); a rule that keeps only the first
         # explanation of a statement must see them in a fixed one, or two builds of the same sources would differ.
-        rows.sort(key=lambda r: (self._key((r[0].subject, r[0].predicate, r[0].object)), self._key(r[1]), r[2] or "", r[3] or ""))
+        rows.sort(key=lambda r: (self._triple_key(r[0]), self._key(r[1]), r[2] or "", r[3] or ""))
         rule_iri = iri(str(rule.iri))
         changed = False
         for derived, used, valid_from, valid_until in rows:
