@@ -13,7 +13,7 @@ def create_app(overrides: dict | None = None):
     """
     from flask import Flask
 
-    from .api import api
+    from .api import FastPath, api
     from .build import current_build
     from .errors import ConfigError, register_error_handlers
     from .pages import pages
@@ -33,8 +33,9 @@ def create_app(overrides: dict | None = None):
     app = Flask(__name__, static_folder=str(Path(__file__).parent / "static"), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.ensure_ascii = False
-    app.extensions["rakg"] = Service(settings, files, build_dir)
+    app.extensions["rakg"] = service = Service(settings, files, build_dir)
     app.register_blueprint(api)
     app.register_blueprint(pages)
     register_error_handlers(app)
+    app.wsgi_app = FastPath(app.wsgi_app, service)
     return app

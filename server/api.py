@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from werkzeug.datastructures import ETags, MultiDict
+from werkzeug.http import HTTP_STATUS_CODES, parse_etags
 
 from . import protocol
-from .errors import Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, UnsupportedMediaType
+from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType,
+                     common_headers)
 from .executor import Job
 from .linking import forward
 
 api = Blueprint("api", __name__)
+log = logging.getLogger(__name__)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -28,10 +33,6 @@ def _service():
 def _wants_html() -> bool:
     best = request.accept_mimetypes.best_match(list(HTML_TYPES) + [protocol.MEDIA_TYPES["turtle"][0]])
     return best in HTML_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/turtle"]
-
-
-def _flag(name: str) -> bool:
-    return request.values.get(name, "").lower() in {"1", "true", "yes", "on"}
 
 
 def _query_text() -> str | None:
@@ -78,38 +79,69 @@ def sparql():
     protocol.refuse_update(query)
     protocol.check_nesting(query)
     federated = bool(protocol.check_services(query, service.settings.allowed_services, service.prefixes))
-    job = Job(
+    job = _job(service, query, request.headers.get("Accept"), request.values)
+    reply = answer(service, job, request.if_none_match, request.remote_addr or "unknown", federated=federated)
+    return Response(reply.body, status=reply.status, headers=reply.headers)
+
+
+def _job(service, query: str, accept: str | None, values) -> Job:
+    """The job of a query with the request's Accept header and parameters (a MultiDict of the query string or form)."""
+    return Job(
         query=query,
-        fmt_accept=request.headers.get("Accept"),
-        fmt_param=request.values.get("format"),
+        fmt_accept=accept,
+        fmt_param=values.get("format"),
         max_rows=service.settings.max_rows,
-        include_inferred=_flag("inferred"),
-        default_graph_uris=tuple(request.values.getlist("default-graph-uri")),
-        named_graph_uris=tuple(request.values.getlist("named-graph-uri")),
+        include_inferred=values.get("inferred", "").lower() in {"1", "true", "yes", "on"},
+        default_graph_uris=tuple(values.getlist("default-graph-uri")),
+        named_graph_uris=tuple(values.getlist("named-graph-uri")),
     )
+
+
+@dataclass
+class Reply:
+    """A SPARQL answer as status, headers and body, made without Flask so that both the Flask view and
+    :class:`FastPath` send it."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def mimetype(self) -> str | None:
+        return next((value.split(";")[0] for name, value in self.headers if name == "Content-Type"), None)
+
+
+def answer(service, job: Job, etags: ETags, client: str, federated: bool = False, known_only: bool = False) -> Reply | None:
+    """The reply to a job whose query passed the protocol checks: 304 when one of the client's ``etags`` is the
+    answer's, the cached answer, or the query's answer (in this thread for a job known to be cheap, else in a
+    query worker).  ``known_only``: None instead of sending the job to a query worker.
+
+    Raises TooManyRequests when ``client`` has used its query budget, and the errors of QueryPool.run.
+    """
     key = _cache_key(service.content_hash, job)
     etag = f'"{key[:40]}"'
     if not federated:
-        if request.if_none_match.contains(key[:40]):
-            return _cached_headers(Response(status=304), etag)
+        if etags.contains(key[:40]):
+            return Reply(304, _cache_headers(etag), b"")
         cached = service.cache.get(key)
         if cached is not None:
-            return _answer_response(service, *cached, etag=etag, timing='cache;desc="hit"')
-    client = request.remote_addr or "unknown"
+            return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
     service.budget.check(client)
     if federated:
-        job = replace(job, query=protocol.route_services(query, service.settings.allowed_services, service.prefixes, service.proxy_base))
+        job = replace(job, query=protocol.route_services(job.query, service.settings.allowed_services, service.prefixes, service.proxy_base))
     started = time.monotonic()
     try:
-        answer = service.pool.run(job, may_inline=not federated)
+        result = service.pool.run_inline(job) if known_only else service.pool.run(job, may_inline=not federated)
     finally:
         service.budget.charge(client, time.monotonic() - started)
-    entry = (answer.body, answer.format, answer.rows, answer.truncated)
-    timing = f'query;dur={answer.seconds * 1000:.2f};desc="{"inline" if answer.inline else "worker"}"'
+    if result is None:
+        return None
+    entry = (result.body, result.format, result.rows, result.truncated)
+    timing = f'query;dur={result.seconds * 1000:.2f};desc="{"inline" if result.inline else "worker"}"'
     if federated:
-        return _answer_response(service, *entry, etag=None, timing=timing)
+        return _answer_reply(service, *entry, etag=None, timing=timing)
     service.cache.put(key, entry)
-    return _answer_response(service, *entry, etag=etag, timing=timing)
+    return _answer_reply(service, *entry, etag=etag, timing=timing)
 
 
 def _cache_key(content_hash: str, job: Job) -> str:
@@ -119,24 +151,70 @@ def _cache_key(content_hash: str, job: Job) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
-def _cached_headers(response: Response, etag: str | None) -> Response:
-    if etag:
-        response.headers["ETag"] = etag
-        response.headers["Cache-Control"] = "public, no-cache"
-    response.headers["Vary"] = "Accept"
-    return response
+def _cache_headers(etag: str | None) -> list[tuple[str, str]]:
+    validators = [("ETag", etag), ("Cache-Control", "public, no-cache")] if etag else []
+    return validators + [("Vary", "Accept")]
 
 
-def _answer_response(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None, timing: str) -> Response:
+def _answer_reply(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None, timing: str) -> Reply:
     """The answer with its row count, truncation flag, caching headers and a Server-Timing header: where the
     answer came from (the result cache, a query worker, or this thread for a job known to be cheap) and
     the engine's milliseconds for the query and its serialization."""
-    response = Response(body, content_type=protocol.content_type(fmt))
-    response.headers["Server-Timing"] = timing
-    response.headers["X-Result-Rows"] = str(rows)
+    headers = [("Content-Type", protocol.content_type(fmt)), ("Server-Timing", timing), ("X-Result-Rows", str(rows))]
     if truncated:
-        response.headers["X-Result-Truncated"] = f"true; limit={service.settings.max_rows}"
-    return _cached_headers(response, etag)
+        headers.append(("X-Result-Truncated", f"true; limit={service.settings.max_rows}"))
+    return Reply(200, headers + _cache_headers(etag), body)
+
+
+class FastPath:
+    """WSGI middleware in front of the Flask app for the most frequent SPARQL requests: a GET of /sparql whose
+    answer needs no query worker (a 304, a cached answer, or a job known to be cheap, see QueryPool.run).
+    It sends the same reply as the Flask view (:func:`answer`, the headers of :func:`errors.common_headers`)
+    without Flask's request and response objects, which cost about a third of such a request.
+
+    Every other request, and every one of these that would fail (over max_request_bytes, an ``update``
+    parameter, an empty query, a spent budget...), goes to Flask, whose view checks and answers it as before.
+    The protocol checks are not repeated here: a cached answer or a known-cheap job was checked when it was
+    first answered, and text that differs only in comments and blanks passes the same checks.  A federated
+    query is never cached nor known cheap, so it always goes to Flask.
+    """
+
+    def __init__(self, app, service):
+        self.app, self.service = app, service
+        self.limit = service.settings.max_request_bytes
+
+    def __call__(self, environ, start_response):
+        reply = None
+        if environ["REQUEST_METHOD"] == "GET" and environ.get("PATH_INFO") == "/sparql":
+            reply = self._reply(environ)
+        if reply is None:
+            return self.app(environ, start_response)
+        headers = reply.headers + list(common_headers("/sparql", reply.mimetype).items())
+        if reply.status != 304:
+            headers.append(("Content-Length", str(len(reply.body))))
+        start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers)
+        return [reply.body]
+
+    def _reply(self, environ) -> Reply | None:
+        text = environ.get("QUERY_STRING", "")
+        if not text or len(text) > self.limit:
+            return None
+        try:
+            values = MultiDict(protocol.parse_query_string(text.encode("latin-1").decode()))
+        except UnicodeError:
+            return None
+        query = values.get("query")
+        if query is None or not query.strip() or "update" in values:
+            return None
+        job = _job(self.service, query, environ.get("HTTP_ACCEPT"), values)
+        try:
+            return answer(self.service, job, parse_etags(environ.get("HTTP_IF_NONE_MATCH")), environ.get("REMOTE_ADDR") or "unknown",
+                          known_only=True)
+        except RakgError:  # e.g. a spent budget: the view raises it again and answers it in the error shape
+            return None
+        except Exception:  # noqa: BLE001 - a fault: logged here, and the view answers (or logs) it as every other
+            log.exception("the fast path failed on GET /sparql; the Flask view answers instead")
+            return None
 
 
 @api.route("/federation/<int:index>", methods=["GET", "POST"])

@@ -116,7 +116,12 @@ def error_body(error: RakgError) -> dict:
 
 
 READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
-CORS_EXPOSED = "X-Result-Rows, X-Result-Truncated, ETag, Retry-After, Server-Timing"
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Accept",
+    "Access-Control-Expose-Headers": "X-Result-Rows, X-Result-Truncated, ETag, Retry-After, Server-Timing",
+}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -167,12 +172,15 @@ def register_error_handlers(app) -> None:
 
     @app.after_request
     def _headers(response):
-        if request.path.startswith(READ_ONLY_ROUTES):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-            response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
-        if response.mimetype == "text/html":
-            response.headers.update(SECURITY_HEADERS)
-        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers.update(common_headers(request.path, response.mimetype if response.status_code != 304 else None))
         return response
+
+
+def common_headers(path: str, mimetype: str | None) -> dict[str, str]:
+    """The headers of every answer: CORS on the read-only routes, the security headers on HTML (``mimetype``
+    None: no body), nosniff."""
+    headers = dict(CORS_HEADERS) if path.startswith(READ_ONLY_ROUTES) else {}
+    if mimetype == "text/html":
+        headers.update(SECURITY_HEADERS)
+    headers["X-Content-Type-Options"] = "nosniff"
+    return headers

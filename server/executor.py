@@ -175,21 +175,40 @@ class QueryPool:
         """
         if self.inline is None or not may_inline:
             return self._in_worker(job)
-        key = replace(job, query=protocol.normalize_query(job.query))
-        with self.lock:
-            known = key in self.cheap
-            if known:
-                self.cheap.move_to_end(key)
-        if known:
-            answer = execute(self.inline, job)
-            answer.inline = True
-            return answer
+        key = self._memo_key(job)
+        if self._known(key):
+            return self._execute_inline(job)
         answer = self._in_worker(job)
         if answer.seconds <= self.inline_seconds:
             with self.lock:
                 self.cheap[key] = None
                 if len(self.cheap) > INLINE_JOBS:
                     self.cheap.popitem(last=False)
+        return answer
+
+    def run_inline(self, job: Job):
+        """Run a job in this thread if it is known to be cheap; returns a store.Answer, or None for any other job.
+
+        Raises the RakgError of :func:`execute`.
+        """
+        if self.inline is None or not self._known(self._memo_key(job)):
+            return None
+        return self._execute_inline(job)
+
+    @staticmethod
+    def _memo_key(job: Job) -> Job:
+        return replace(job, query=protocol.normalize_query(job.query))
+
+    def _known(self, key: Job) -> bool:
+        with self.lock:
+            if key in self.cheap:
+                self.cheap.move_to_end(key)
+                return True
+        return False
+
+    def _execute_inline(self, job: Job):
+        answer = execute(self.inline, job)
+        answer.inline = True
         return answer
 
     def _in_worker(self, job: Job):

@@ -10,9 +10,12 @@ import uuid
 
 import pytest
 import requests
+import werkzeug.urls  # noqa: F401  (registers the error handler werkzeug.url_quote)
+from hypothesis import given, strategies as st
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
+from server import protocol
 from server.namespaces import SD, VOID
 
 SELECT = "SELECT ?label WHERE { state:russia rdfs:label ?label } ORDER BY ?label"
@@ -209,6 +212,55 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
     assert ran(sparql(live_server, text + "\n# csv again", accept="text/csv")) == "inline"
     # A string or IRI holding '#' is not a comment: the query differs, so it is not known yet.
     assert ran(sparql(live_server, text.replace(marker, marker + " # not a comment"))) == "worker"
+
+
+VARYING = {"date", "etag", "server-timing"}  # the clock, the text's own ETag, where and how long it ran
+
+
+def test_the_fast_path_answers_exactly_as_the_flask_view(live_server):
+    """GETs whose answer needs no query worker skip Flask (api.FastPath): a known-cheap job, a cached answer, a
+    304.  POSTs always take the Flask view.  Both must send the same status, headers and body."""
+    marker = uuid.uuid4().hex
+    text = f'SELECT ?label WHERE {{ state:russia rdfs:label ?label FILTER(?label != "{marker}") }} ORDER BY ?label'
+    params = {"format": "csv", "inferred": "true"}
+    first = sparql(live_server, text + "\n# 1", **params)  # a worker, through the Flask view
+    fast = sparql(live_server, text + "\n# 2", **params)  # known cheap: the fast path
+    view = sparql(live_server, text + "\n# 3", method="POST", **params)  # known cheap: the Flask view, inline
+    cached_fast = sparql(live_server, text + "\n# 2", **params)
+    assert [ran(r) for r in (first, fast, view, cached_fast)] == ["worker", "inline", "inline", "hit"]
+
+    def same(*responses):
+        shown = [(r.status_code, r.content, {k.lower(): v for k, v in r.headers.items() if k.lower() not in VARYING}) for r in responses]
+        assert all(s == shown[0] for s in shown[1:]), shown
+        assert all("ETag" in r.headers and "Date" in r.headers for r in responses)
+
+    same(first, fast, view, cached_fast)
+    assert fast.text.splitlines()[0] == "label" and fast.headers["Access-Control-Expose-Headers"].startswith("X-Result-Rows")
+    etag = {"If-None-Match": fast.headers["ETag"]}
+    get_304 = requests.get(live_server + "/sparql", params={"query": text + "\n# 2", **params}, headers=etag, timeout=30)
+    post_304 = requests.post(live_server + "/sparql", data={"query": text + "\n# 2", **params}, headers=etag, timeout=30)
+    assert get_304.status_code == 304 and get_304.headers["ETag"] == post_304.headers["ETag"] == fast.headers["ETag"]
+    same(get_304, post_304)
+
+
+@pytest.fixture(scope="module")
+def small_requests_server(server_factory):
+    return server_factory("--max-request-bytes", "300")
+
+
+@pytest.mark.parametrize("params,status", [({"update": "x"}, 403), ({"query": " "}, 400), ({"x": "y" * 300}, 413)])
+def test_requests_the_fast_path_leaves_to_the_flask_view_get_its_errors(small_requests_server, params, status):
+    text = f'ASK {{ state:russia ?p "{uuid.uuid4().hex[:8]}" }}'
+    assert [ran(sparql(small_requests_server, text + f"\n# {n}")) for n in (1, 2)] == ["worker", "inline"]
+    response = requests.get(small_requests_server + "/sparql", params={"query": text + "\n# 2", **params}, timeout=30)
+    assert response.status_code == status and "message" in response.json()
+
+
+@given(st.lists(st.tuples(st.text(st.sampled_from("ab=&+%\\~ 中\x00"), max_size=6),
+                          st.one_of(st.text(max_size=8), st.binary(max_size=6).map(urllib.parse.quote_from_bytes))), max_size=4))
+def test_the_fast_paths_query_string_parser_reads_what_werkzeug_reads(pairs):
+    text = "&".join(a + "=" + b for a, b in pairs)
+    assert protocol.parse_query_string(text) == urllib.parse.parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
 
 
 def test_inline_runs_can_be_switched_off(server_factory):
