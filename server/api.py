@@ -91,7 +91,7 @@ def _job(service, query: str, accept: str | None, values) -> Job:
         fmt_accept=accept,
         fmt_param=values.get("format"),
         max_rows=service.settings.max_rows,
-        include_inferred=values.get("inferred", "").lower() in {"1", "true", "yes", "on"},
+        include_inferred=protocol.is_true(values.get("inferred", "")),
         default_graph_uris=tuple(values.getlist("default-graph-uri")),
         named_graph_uris=tuple(values.getlist("named-graph-uri")),
     )

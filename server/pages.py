@@ -6,6 +6,7 @@ import re
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from . import protocol
 from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, graph_context, ontology_context, rdf_response, source_context
@@ -142,7 +143,7 @@ def _rdf_or_page(fmt: str | None, iri: str, template: str, context: dict):
 
 
 def _flag(name: str) -> bool:
-    return request.args.get(name, "").lower() in {"1", "true", "yes", "on"}
+    return protocol.is_true(request.args.get(name, ""))
 
 
 @pages.route("/id/<kind>/<path:slug>")

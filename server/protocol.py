@@ -342,7 +342,12 @@ def content_type(key: str) -> str:
     return media_type
 
 
-# --- the query string of a GET ----------------------------------------------------------------------------
+# --- request parameters (a GET's query string, a form) ----------------------------------------------------
+
+def is_true(value: str) -> bool:
+    """Whether a request parameter's value says yes (``inferred=true``, ``=1``, ``=on``...)."""
+    return value.lower() in {"1", "true", "yes", "on"}
+
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
