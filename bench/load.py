@@ -40,10 +40,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def named_queries(root: Path = ROOT) -> list[tuple[str, str]]:
     """(slug, text) of every named query that runs locally."""
-    from server import protocol
+    from server import syntax
     from server.catalog import load_catalog
+    from server.store import QUERY_PREFIXES
 
-    return [(q.slug, q.text) for q in load_catalog(root / "queries") if not protocol.service_endpoints(q.text, {})]
+    return [(q.slug, q.text) for q in load_catalog(root / "queries") if not syntax.analyze(q.text, QUERY_PREFIXES).services]
 
 
 def start_server(build_dir: str | None = None, serve_args: tuple[str, ...] = (), log: Path | None = None) -> tuple[subprocess.Popen, str]:

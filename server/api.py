@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.datastructures import ETags, MultiDict
@@ -15,7 +15,6 @@ from . import protocol
 from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType,
                      common_headers)
 from .executor import Job
-from .linking import forward
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -77,10 +76,8 @@ def sparql():
         raise QueryError("the query is empty")
     service = _service()
     protocol.refuse_update(query)
-    protocol.check_nesting(query)
-    federated = bool(protocol.check_services(query, service.settings.allowed_services, service.prefixes))
     job = _job(service, query, request.headers.get("Accept"), request.values)
-    reply = answer(service, job, request.if_none_match, request.remote_addr or "unknown", federated=federated)
+    reply = answer(service, job, request.if_none_match, request.remote_addr or "unknown")
     return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
@@ -111,34 +108,32 @@ class Reply:
         return next((value.split(";")[0] for name, value in self.headers if name == "Content-Type"), None)
 
 
-def answer(service, job: Job, etags: ETags, client: str, federated: bool = False, known_only: bool = False) -> Reply | None:
+def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False) -> Reply | None:
     """The reply to a job whose query passed the protocol checks: 304 when one of the client's ``etags`` is the
     answer's, the cached answer, or the query's answer (in this thread for a job known to be cheap, else in a
-    query worker).  ``known_only``: None instead of sending the job to a query worker.
+    query worker, which also checks its SERVICE clauses and nesting).  ``known_only``: None instead of sending the
+    job to a query worker.  A federated answer (one that called SERVICE endpoints) is neither cached nor validated.
 
     Raises TooManyRequests when ``client`` has used its query budget, and the errors of QueryPool.run.
     """
     key = _cache_key(service.content_hash, job)
     etag = f'"{key[:40]}"'
-    if not federated:
-        if etags.contains(key[:40]):
-            return Reply(304, _cache_headers(etag), b"")
-        cached = service.cache.get(key)
-        if cached is not None:
-            return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
+    if etags.contains(key[:40]):
+        return Reply(304, _cache_headers(etag), b"")
+    cached = service.cache.get(key)
+    if cached is not None:
+        return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
     service.budget.check(client)
-    if federated:
-        job = replace(job, query=protocol.route_services(job.query, service.settings.allowed_services, service.prefixes, service.proxy_base))
     started = time.monotonic()
     try:
-        result = service.pool.run_inline(job) if known_only else service.pool.run(job, may_inline=not federated)
+        result = service.pool.run_inline(job) if known_only else service.pool.run(job)
     finally:
         service.budget.charge(client, time.monotonic() - started)
     if result is None:
         return None
     entry = (result.body, result.format, result.rows, result.truncated)
     timing = f'query;dur={result.seconds * 1000:.2f};desc="{"inline" if result.inline else "worker"}"'
-    if federated:
+    if result.federated:
         return _answer_reply(service, *entry, etag=None, timing=timing)
     service.cache.put(key, entry)
     return _answer_reply(service, *entry, etag=etag, timing=timing)
@@ -215,21 +210,6 @@ class FastPath:
         except Exception:  # noqa: BLE001 - a fault: logged here, and the view answers (or logs) it as every other
             log.exception("the fast path failed on GET /sparql; the Flask view answers instead")
             return None
-
-
-@api.route("/federation/<int:index>", methods=["GET", "POST"])
-def federation(index: int):
-    """The one door to other endpoints: query workers reach allow-listed SERVICE endpoints only through here."""
-    service = _service()
-    if request.remote_addr not in ("127.0.0.1", "::1"):
-        raise Forbidden("the federation proxy serves this server's own query workers only")
-    endpoints = service.settings.allowed_services
-    if index >= len(endpoints):
-        raise Forbidden(f"no allow-listed endpoint number {index}")
-    query = request.values.get("query") or request.get_data(as_text=True)
-    target = service.settings.service_targets[endpoints[index]]
-    reply = forward(target, query, request.headers.get("Accept", ""), service.settings.query_timeout)
-    return Response(reply.body, status=reply.status, content_type=reply.content_type)
 
 
 @api.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -80,6 +80,18 @@ class QueryTimeout(RakgError):
     status = 503
 
 
+class BadGateway(RakgError):
+    """A SERVICE endpoint failed or could not be reached (nothing more is said: no port scans through us)."""
+
+    status = 502
+
+
+class GatewayTimeout(RakgError):
+    """A SERVICE endpoint did not answer in time."""
+
+    status = 504
+
+
 class ResourceLimit(RakgError):
     """A query was stopped at a limit other than time (the memory a query worker may use)."""
 

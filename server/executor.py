@@ -33,9 +33,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
-from . import protocol
-from .errors import QueryError, QueryTimeout, RakgError, ResourceLimit
-from .store import open_store, serialize
+from . import protocol, sandbox, syntax
+from .errors import BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit
+from .store import QUERY_PREFIXES, open_store, serialize
 
 CONTEXT = multiprocessing.get_context("spawn")
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a child (RLIMIT_AS = store + this)
@@ -50,6 +50,17 @@ class StoreSpec:
 
     files: tuple[str, ...] = ()
     location: str | None = None
+
+
+@dataclass(frozen=True)
+class Wall:
+    """The network of the query workers: ``isolation`` 'required' puts each in a network namespace of its own
+    (server/sandbox.py; 'off' leaves it on the host's network), ``allowed`` are the endpoints SERVICE may call,
+    and ``federation_socket`` is the federation proxy's Unix socket that the worker's relay reaches them through."""
+
+    isolation: str = "required"
+    allowed: tuple[str, ...] = ()
+    federation_socket: str | None = None
 
 
 @dataclass(frozen=True)
@@ -75,25 +86,65 @@ def _limit_memory(extra: int) -> None:
         pass
 
 
-def execute(store, job: Job):
+def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None):
     """Run a job on a store; returns a store.Answer with the seconds it took.
 
-    Raises RakgError (400/406...) for a query or request the store or the negotiation refuses.
+    The query's SERVICE clauses are read by a parser (server/syntax.py) and must name endpoints of
+    ``wall.allowed``; they are then pointed at the federation proxy through ``relay`` (the base URL of this
+    worker's relay).  Without a wall, a query may call no SERVICE at all.
+
+    Raises RakgError (400/403/406...) for a query or request the checks, the store or the negotiation refuse;
+    BadGateway (502) or GatewayTimeout (504) when a SERVICE call fails.
     """
     started = time.perf_counter()
+    allowed = wall.allowed if wall else ()
+    services = syntax.check(job.query, QUERY_PREFIXES, allowed=allowed)
+    query = job.query
+    if services:
+        query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
-        result = store.query(job.query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
+        answer = serialize(result, protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param), job.max_rows)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
+        if services:
+            raise BadGateway(_service_failure(services, "sent an answer that cannot be read")) from None
         raise QueryError(f"invalid request: {error} (in default-graph-uri or named-graph-uri)") from None
-    fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
-    answer = serialize(result, fmt, job.max_rows)
+    except OSError as error:  # the engine's HTTP client (SERVICE), or a store that cannot be read
+        if services:
+            if "Error 504" in str(error):
+                raise GatewayTimeout(_service_failure(services, "did not answer in time")) from None
+            raise BadGateway(_service_failure(services, "failed or could not be reached")) from None
+        if "os error" in str(error) or "http" in str(error).lower():
+            raise BadGateway("the query tried to reach another server; this endpoint calls only the SERVICE endpoints of "
+                             "its allow-list") from None
+        raise
+    except RuntimeError:
+        if services:
+            raise BadGateway(_service_failure(services, "sent an answer that cannot be read")) from None
+        raise
     answer.seconds = time.perf_counter() - started
+    answer.federated = bool(services)
     return answer
 
 
-def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
-    """Child process loop: open the store once, then answer jobs until the pipe closes."""
+def _service_failure(services, what: str) -> str:
+    endpoints = ", ".join(sorted({f"<{s.endpoint}>" for s in services}))
+    return f"the SERVICE endpoint ({endpoints}) {what}"
+
+
+def _child(connection, spec: StoreSpec, memory: int | None = None, wall: Wall | None = None) -> None:
+    """Child process loop: wall itself in (before any thread starts), open the store once, then answer jobs until the
+    pipe closes."""
+    wall = wall or Wall(isolation="off")
+    try:
+        if wall.isolation != "off":
+            sandbox.isolate_network()
+        relay = f"http://127.0.0.1:{sandbox.start_relay(wall.federation_socket)}" if wall.federation_socket else None
+    except OSError as error:
+        connection.send(("failed", str(error)))
+        return
     store = open_store(spec)
+    syntax.analyze("ASK {}", {})  # build the parser now rather than in the first query's time
     if memory:
         _limit_memory(memory)
     connection.send(("ready", None))
@@ -103,7 +154,7 @@ def _child(connection, spec: StoreSpec, memory: int | None = None) -> None:
         except EOFError:
             return
         try:
-            connection.send(("ok", execute(store, job)))
+            connection.send(("ok", execute(store, job, wall, relay)))
         except RakgError as error:
             connection.send(("error", error))
         except MemoryError:
@@ -118,16 +169,19 @@ def _memory_message(memory: int | None) -> str:
 
 
 class Worker:
-    def __init__(self, spec: StoreSpec, memory: int | None = QUERY_MEMORY):
+    def __init__(self, spec: StoreSpec, memory: int | None = QUERY_MEMORY, wall: Wall | None = None):
         parent, child = CONTEXT.Pipe()
         self.connection = parent
-        self.process = CONTEXT.Process(target=_child, args=(child, spec, memory), daemon=True)
+        self.process = CONTEXT.Process(target=_child, args=(child, spec, memory, wall), daemon=True)
         self.process.start()
         child.close()
         if not parent.poll(120):
             self.kill()
             raise RakgError("a query worker did not start within 120 s")
-        status, _ = parent.recv()
+        status, detail = parent.recv()
+        if status == "failed":
+            self.kill()
+            raise RakgError(detail)
         if status != "ready":
             raise RakgError("a query worker failed to open the store")
 
@@ -150,10 +204,11 @@ class QueryPool:
     """
 
     def __init__(self, spec: StoreSpec, size: int, timeout: float, memory: int | None = QUERY_MEMORY,
-                 inline=None, inline_seconds: float = 0.0):
+                 inline=None, inline_seconds: float = 0.0, wall: Wall | None = None):
         self.spec = spec
         self.timeout = timeout
         self.memory = memory
+        self.wall = wall
         self.inline = inline if inline_seconds > 0 else None
         self.inline_seconds = inline_seconds
         self.cheap: OrderedDict[Job, None] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
@@ -162,24 +217,30 @@ class QueryPool:
         self.lock = threading.Lock()
         self.closed = False
         for _ in range(size):
-            self.idle.put(Worker(spec, memory))
-        self.spare.put(Worker(spec, memory))
+            self.idle.put(self._worker())
+        self.spare.put(self._worker())
 
-    def run(self, job: Job, may_inline: bool = True):
-        """Run a job; returns a store.Answer.  A job known to be cheap runs in this thread (unless not
-        ``may_inline``: a federated query's cost is the remote endpoint's), any other in a worker.
+    def _worker(self) -> Worker:
+        return Worker(self.spec, self.memory, self.wall)
 
-        Raises the worker's RakgError (400/406...), QueryTimeout (503) at the limit or when no worker is free,
-        ResourceLimit (503) beyond the memory limit, QueryError (400) when the engine overflows its stack,
+    def run(self, job: Job):
+        """Run a job; returns a store.Answer.  A job known to be cheap runs in this thread, any other in a worker.
+        A job is known to be cheap when a worker answered it within ``inline_seconds`` without calling a SERVICE
+        endpoint (a federated query's cost is the remote endpoint's), and its text does not hold the letters
+        "service" at all: this thread has the host's network, and a SERVICE SILENT that a parser missed would have
+        failed quietly in the walled-in worker.
+
+        Raises the worker's RakgError (400/403/406/502/504...), QueryTimeout (503) at the limit or when no worker is
+        free, ResourceLimit (503) beyond the memory limit, QueryError (400) when the engine overflows its stack,
         RakgError (500) on any other worker crash.
         """
-        if self.inline is None or not may_inline:
+        if self.inline is None:
             return self._in_worker(job)
         key = self._memo_key(job)
         if self._known(key):
             return self._execute_inline(job)
         answer = self._in_worker(job)
-        if answer.seconds <= self.inline_seconds:
+        if answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
             with self.lock:
                 self.cheap[key] = None
                 if len(self.cheap) > INLINE_JOBS:
@@ -261,7 +322,7 @@ class QueryPool:
             if self.closed:
                 return
             try:
-                worker = Worker(self.spec, self.memory)
+                worker = self._worker()
             except Exception:  # keep trying: the pool must not shrink
                 if not self.closed:
                     log.exception("could not start a query worker (attempt %d of 3)", attempt + 1)

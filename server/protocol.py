@@ -63,9 +63,11 @@ UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD",
 
 # --- reading a query's text the way a SPARQL parser does --------------------------------------------------
 #
-# The update refusal and the SERVICE allow-list look at the query's keywords, so they must see strings,
-# comments, IRIs and prefixed names exactly as the engine's parser does: a quote inside a prefixed name
-# (ex:a\') or a '#' escaped in one (ex:a\#) starts neither a string nor a comment.  One pass with one
+# The query form, the update refusal and the normalized text (the key of known-cheap queries) look at the
+# query's keywords, so they must see strings, comments, IRIs and prefixed names as the engine's parser does: a
+# quote inside a prefixed name (ex:a\') or a '#' escaped in one (ex:a\#) starts neither a string nor a comment.
+# Where a pattern cannot know what the engine reads (is '<' an IRI or a comparison?), these only name the form
+# or refuse an update; the checks that guard the engine (SERVICE, nesting) parse the query: server/syntax.py.  One pass with one
 # regular expression, in time linear in the text whatever it holds (an unterminated string runs to the end
 # of its line, or of the text for a long string, instead of being retried at every later quote).
 
@@ -80,30 +82,21 @@ _TOKEN = re.compile(
 _BLANKS = re.compile(r"\s+")
 _PN_CHARS = r"\w\-\u00B7\u0300-\u036F\u203F-\u2040"
 _PN_PREFIX = rf"(?:[^\W\d_](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?"
-_PN_LOCAL = rf"(?:[{_PN_CHARS}:.]|%[0-9A-Fa-f]{{2}}|\\[_~.\-!$&'()*+,;=/?#@%])*"
 _IRIREF = r"<[^<>\"{}|^`\x00-\x20]*>"
 _PROLOGUE = re.compile(rf"\s*(?:BASE\s*{_IRIREF}|PREFIX\s*({_PN_PREFIX}):\s*({_IRIREF}))", re.IGNORECASE)
-_TARGET = rf"(?P<target>{_IRIREF}|[?$][{_PN_CHARS}]*|(?P<prefix>{_PN_PREFIX}):(?P<local>{_PN_LOCAL}))"
-SERVICE_CLAUSE = re.compile(rf"SERVICE\s*{_TARGET}", re.IGNORECASE)
-SILENT_SERVICE_CLAUSE = re.compile(rf"SERVICE\s*SILENT\s*{_TARGET}", re.IGNORECASE)
-# SERVICE as a keyword: not part of a variable or prefixed name.  The parser also reads SERVICE<iri>,
-# SERVICE:local and SERVICEex:local (no blank needed), so no word boundary is required after it.
-_SERVICE_KEYWORD = re.compile(r"(?<![\w?$:\-])SERVICE", re.IGNORECASE)
-MAX_SERVICE_CLAUSES = 16
-MAX_NESTING = 100
 
 
-@functools.lru_cache(maxsize=16)  # each request reads its query several times (form, update, nesting, SERVICE)
-def _strip(query: str, iris: bool = False) -> str:
-    """The query with comments and string literals (and IRIs when ``iris``) blanked to spaces of the same length,
-    so that offsets still match; prefixed-name escapes such as ex:a\\' are kept.
+@functools.lru_cache(maxsize=16)  # each request reads its query more than once (form, update)
+def _strip(query: str) -> str:
+    """The query with comments and string literals blanked to spaces of the same length, so that offsets still
+    match; prefixed-name escapes such as ex:a\\' are kept.
 
     >>> _strip("ASK { ?s ex:a\\\\' 'x # y' } # z")
     "ASK { ?s ex:a\\\\'       }    "
     """
 
     def blank(match: re.Match) -> str:
-        keep = match.lastgroup == "escape" or (match.lastgroup == "iri" and not iris)
+        keep = match.lastgroup in ("escape", "iri")
         return match.group(0) if keep else " " * len(match.group(0))
 
     return _TOKEN.sub(blank, query)
@@ -165,105 +158,6 @@ def refuse_update(query: str) -> None:
     """Raises Forbidden for SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY)."""
     if query_form(query) == "update":
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused")
-
-
-def check_nesting(query: str, limit: int = MAX_NESTING) -> None:
-    """Raises QueryError when brackets nest deeper than ``limit``: the engine's parser recurses once per level
-    and a few thousand levels overflow its stack (the query worker would die).
-
-    >>> check_nesting("SELECT * " + "{" * 101 + "}" * 101)
-    Traceback (most recent call last):
-    ...
-    server.errors.QueryError: line 1, column 110: the query nests brackets more than 100 levels deep
-    """
-    text, depth = _strip(query, iris=True), 0
-    for match in re.finditer(r"[({\[]|[)}\]]", text):
-        depth += 1 if match.group(0) in "({[" else -1
-        if depth > limit:
-            line = text.count("\n", 0, match.start()) + 1
-            column = match.start() - text.rfind("\n", 0, match.start())
-            raise QueryError(f"the query nests brackets more than {limit} levels deep", where=f"line {line}, column {column}")
-
-
-def _unescape_local(local: str) -> str:
-    return re.sub(r"\\(.)", r"\1", local).rstrip(".")
-
-
-def _service_targets(query: str, prefixes: dict[str, str]):
-    """(start, end, endpoints) of every SERVICE clause of the query: the span of its target and every endpoint
-    the target can mean (a variable is '?var'; 'SERVICE SILENT:x' is read both ways).  A SERVICE keyword whose
-    target cannot be read yields the endpoint '(unreadable)', which no allow-list holds.
-
-    Raises Forbidden beyond MAX_SERVICE_CLAUSES clauses.
-    """
-    keywords = _strip(query, iris=True)
-    if "service" not in keywords.lower():
-        return
-    text = _strip(query)
-    start, declared = _prologue(text)
-    declared = {**prefixes, **declared}
-    found = list(_SERVICE_KEYWORD.finditer(keywords, start))
-    if len(found) > MAX_SERVICE_CLAUSES:
-        raise Forbidden(f"the query has {len(found)} SERVICE clauses; at most {MAX_SERVICE_CLAUSES} are allowed")
-    for keyword in found:
-        readings = [m for m in (SILENT_SERVICE_CLAUSE.match(text, keyword.start()), SERVICE_CLAUSE.match(text, keyword.start())) if m]
-        if not readings:
-            yield keyword.start(), keyword.end(), ["(unreadable)"]
-            continue
-        endpoints = []
-        for match in readings:
-            target = match.group("target")
-            if target.startswith("<"):
-                endpoints.append(target[1:-1])
-            elif target[0] in "?$":
-                endpoints.append("?" + target[1:])
-            else:
-                prefix, local = match.group("prefix"), _unescape_local(match.group("local"))
-                endpoints.append(declared[prefix] + local if prefix in declared else f"{prefix}:{local}")
-        yield readings[0].start("target"), readings[0].end("target"), endpoints
-
-
-def service_endpoints(query: str, prefixes: dict[str, str]) -> list[str]:
-    """Every endpoint a SERVICE clause names; a variable endpoint is returned as '?var'.
-
-    >>> service_endpoints("PREFIX w: <https://q.org/> SELECT * { SERVICE SILENT w:sparql { ?s ?p ?o } }", {})
-    ['https://q.org/sparql']
-    >>> service_endpoints("SELECT * { ?s ?p ?o.SERVICE<http://a/>{} } # SERVICE <http://b/>", {})
-    ['http://a/']
-    """
-    return [endpoint for _, _, endpoints in _service_targets(query, prefixes) for endpoint in endpoints]
-
-
-def route_services(query: str, allowed: list[str], prefixes: dict[str, str], proxy_base: str) -> str:
-    """The query with every SERVICE target (all on the allow-list; check_services first) replaced by this
-    server's federation proxy for that endpoint, so that every outgoing request goes through one client
-    with a User-Agent, a timeout and Retry-After handling.
-
-    >>> route_services("SELECT * { SERVICE <https://q.org/sparql> { ?s ?p ?o } }", ["https://q.org/sparql"], {}, "http://127.0.0.1:8000")
-    'SELECT * { SERVICE <http://127.0.0.1:8000/federation/0> { ?s ?p ?o } }'
-    """
-    pieces, last = [], 0
-    for start, end, endpoints in _service_targets(query, prefixes):
-        pieces += [query[last:start], f"<{proxy_base}/federation/{allowed.index(endpoints[0])}>"]
-        last = end
-    return "".join(pieces) + query[last:]
-
-
-def check_services(query: str, allowed: list[str], prefixes: dict[str, str]) -> list[str]:
-    """The endpoints the query's SERVICE clauses call (empty: not federated); raises Forbidden if one is not on the
-    allow-list (a variable SERVICE never is).
-
-    >>> check_services("PREFIX ex: <http://e/> SELECT * { ?s ex:a\\\\' ?o SERVICE <http://127.0.0.1:9/> {} FILTER(?o != '') }", [], {})
-    Traceback (most recent call last):
-    ...
-    server.errors.Forbidden: SERVICE <http://127.0.0.1:9/> is not allowed; allowed endpoints: none: federation is switched off
-    """
-    endpoints = service_endpoints(query, prefixes)
-    for endpoint in endpoints:
-        if endpoint not in allowed:
-            listed = ", ".join(allowed) if allowed else "none: federation is switched off"
-            raise Forbidden(f"SERVICE <{endpoint}> is not allowed; allowed endpoints: {listed}")
-    return endpoints
 
 
 # --- IRIs built from request paths -----------------------------------------------------------------------

@@ -18,8 +18,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from . import protocol
 from .catalog import load_catalog, results_json
-from .errors import NotAcceptable, RakgError, TooManyRequests
-from .executor import QueryPool, StoreSpec
+from .errors import ConfigError, NotAcceptable, RakgError, TooManyRequests
+from .executor import QueryPool, StoreSpec, Wall
+from .linking import FederationProxy
 from .namespaces import BASE, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from .rdfio import canonical_turtle
 from .settings import Settings
@@ -139,10 +140,19 @@ class Service:
             prepare_disk_store(Path(settings.store), files)
         spec = StoreSpec(files=tuple(str(f) for f in files), location=None if settings.store == "memory" else settings.store)
         self.store = open_store(spec)
+        if external and settings.allowed_services:
+            raise ConfigError("service_allowlist cannot be used with an external store: its engine, not ours, would make "
+                              "the SERVICE calls", where="store")
+        # The proxy gives up a little before the query's own limit, so that a slow endpoint is a 504, not a killed worker.
+        self.federation = (FederationProxy(settings.allowed_services, settings.service_targets, settings.query_timeout * 0.8,
+                                           settings.max_request_bytes) if settings.allowed_services else None)
+        # Over an external store the workers must reach it, and its engine runs the queries: no wall (and no SERVICE).
+        wall = Wall("off" if external else settings.network_isolation, tuple(settings.allowed_services),
+                    self.federation and self.federation.path)
         # Cheap jobs run inline on this process's store, except over an external store (there the request's
         # time is the remote endpoint's).
         self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout,
-                              inline=None if external else self.store, inline_seconds=settings.inline_seconds)
+                              inline=None if external else self.store, inline_seconds=settings.inline_seconds, wall=wall)
         queries = settings.root_path / "queries"
         self.catalog = load_catalog(queries)
         self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))
@@ -150,12 +160,12 @@ class Service:
         self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
         self.budget = Budget(settings.client_budget)
         self.content_hash = _content_hash(files, settings.store)
-        host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
-        self.proxy_base = f"http://{host}:{settings.port}"
         self.descriptions = {"service": self._service_description(), "void": self._void(queries / "service")}
 
     def close(self) -> None:
         self.pool.close()
+        if self.federation:
+            self.federation.close()
 
     # --- descriptions ---------------------------------------------------------
 

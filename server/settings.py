@@ -40,6 +40,9 @@ SETTINGS = (
     Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
     Setting("service_allowlist", "", "Comma-separated SPARQL endpoints that SERVICE may call; empty refuses every SERVICE."),
     Setting("service_map", "", "Comma-separated ENDPOINT=URL pairs: SERVICE <ENDPOINT> is sent to URL instead (an offline mirror or a test stand-in)."),
+    Setting("network_isolation", "required", "'required': each query worker runs in a network namespace of its own, with no way out but "
+            "the federation proxy to the allow-listed endpoints, and the server does not start where the kernel refuses one; 'off': "
+            "query workers use the host's network and only the SERVICE check guards it."),
     Setting("client_budget", 0.0, "Query-seconds per minute one client (IP address) may use before getting 429 with Retry-After; 0 switches the budget off."),
     Setting("cache_entries", 512, "Most query results kept in each worker's in-process cache (0 switches the cache off)."),
     Setting("cache_bytes", 64_000_000, "Most bytes of query results kept in each worker's in-process cache."),
@@ -64,6 +67,7 @@ class Settings:
     max_request_bytes: int
     service_allowlist: str
     service_map: str
+    network_isolation: str
     client_budget: float
     cache_entries: int
     cache_bytes: int
@@ -94,7 +98,12 @@ class Settings:
         return [Path(s.strip()) for s in self.data.split(",") if s.strip()]
 
 
+CHOICES = {"network_isolation": ("required", "off")}
+
+
 def _coerce(name: str, value: object) -> object:
+    if name in CHOICES and value not in CHOICES[name]:
+        raise ConfigError(f"setting {name!r} must be one of {', '.join(CHOICES[name])}, not {value!r}")
     kind = type(DEFAULTS[name])
     if isinstance(value, kind):
         return value

@@ -152,6 +152,7 @@ class Answer:
     truncated: bool
     seconds: float = 0.0  # the engine's time for the query and its serialization (set by executor.execute)
     inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
+    federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by executor.execute)
 
 
 GRAPH_FORMATS = {

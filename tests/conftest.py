@@ -1,8 +1,14 @@
-"""Shared fixtures: the repository built once per session, the CLI runner."""
+"""Shared fixtures: the repository built once per session, the CLI runner, live servers, listening sockets and the
+generator of SERVICE-hiding queries."""
 
 from __future__ import annotations
 
+import itertools
+import random
+import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -153,3 +159,95 @@ def oxigraph_factory(tmp_path_factory):
     for process in started:
         process.terminate()
         process.wait(10)
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that records every connection; ``respond`` makes it answer as a SPARQL endpoint."""
+
+    EMPTY_RESULT = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+
+    def __init__(self, respond: bool = False):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)
+        self.port = self.socket.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections: list[bytes] = []
+        self.respond = respond
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                client, _ = self.socket.accept()
+            except OSError:
+                return
+            with client:
+                client.settimeout(2)
+                try:
+                    self.connections.append(client.recv(65536))
+                    if self.respond:
+                        client.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/sparql-results+json\r\nContent-Length: "
+                                       + str(len(self.EMPTY_RESULT)).encode() + b"\r\nConnection: close\r\n\r\n" + self.EMPTY_RESULT)
+                except OSError:
+                    self.connections.append(b"")
+
+    def quiet(self) -> bool:
+        time.sleep(0.2)  # a connection attempt would have been made while the request ran; let accept() see it
+        return not self.connections
+
+    def close(self) -> None:
+        self.socket.close()
+
+
+@pytest.fixture(scope="session")
+def listening_socket():
+    """A function that opens a :class:`Listener` (closed at the end of the session)."""
+    opened = []
+
+    def open_listener(respond: bool = False) -> Listener:
+        opened.append(Listener(respond))
+        return opened[-1]
+
+    yield open_listener
+    for listener in opened:
+        listener.close()
+
+
+# The pieces of a SERVICE clause and of what surrounds it, each written in ways the engine's parser reads alike
+# or that a text-level check misreads: a '<' that is a comparison (and a '#>' that then closes no IRI), comments
+# and strings holding the keyword, escapes in IRIs and names, keywords that touch the next token, prefixes named
+# SILENT, relative IRIs under BASE, variables bound to the target.
+SERVICE_PIECES = {
+    "before": ["", "?s ?p ?o .", "?s ?p ?o", "FILTER(1<2)", "FILTER(?s<?o)", "FILTER(?s<?o&&?p>?o)", "BIND(1<2 AS ?x)",
+               "FILTER(1 <2)#>\n", "{ }", "OPTIONAL { ?s ?p ?o }", "VALUES ?e { <{url}> }", "BIND(<{url}> AS ?e)",
+               "?s ?p 'SERVICE <{url}>'", "# SERVICE <http://e/>\n", '?s ?p """x""".', "MINUS { ?s ?p ?o }",
+               "?s ex:a\\' ?o .", "?s ex:a\\# ?o", "?s ?p ?o.", "FILTER(?o != '#>')"],
+    "keyword": ["SERVICE", "service", "SeRvIcE"],
+    "blank": [" ", "", "\n", "#c\n", "#>\n", "\t"],
+    "silent": ["", "SILENT ", "silent", "SILENT"],
+    "target": ["<{url}>", "<{url}sparql>", "ex:", "ex:sparql", ":x", "SILENT:a", "ex:a\\.b", "ex:a%20", "<sparql>",
+               "<{escaped}>", "?e", "$e"],
+    "after": ["", "FILTER(?o != 'x')", ". ?s ?p ?o", "#>\n"],
+}
+
+
+def service_variants(url: str, count: int = 1200, seed: int = 16) -> list[str]:
+    """``count`` queries (drawn reproducibly from every combination of SERVICE_PIECES) that call ``url``, an
+    http://127.0.0.1:PORT/ address, if the engine runs them; the first is the bypass of the text-level check
+    reported in issue 16."""
+    escaped = url.replace(":", "\\u003a", 2).replace("\\u003a", ":", 1)  # the port's colon as an IRI escape
+    prologue = f"PREFIX ex: <{url}> PREFIX : <{url}> PREFIX SILENT: <{url}> BASE <{url}> "
+    combinations = list(itertools.product(*SERVICE_PIECES.values()))
+    random.Random(seed).shuffle(combinations)
+    queries = [f"PREFIX : <{url}> SELECT * {{ FILTER(1<2)SERVICE:x#>\n{{ ?a ?b ?c }} }}"]
+    for before, keyword, blank, silent, target, after in combinations[:count - 1]:
+        body = f"{before}{keyword}{blank}{silent}{blank}{target} {{ ?a ?b ?c }} {after}"
+        queries.append(prologue + "SELECT * WHERE { " + body.replace("{url}", url).replace("{escaped}", escaped) + " }")
+    return queries
+
+
+@pytest.fixture(scope="session")
+def service_hiding_queries():
+    """The generator :func:`service_variants`."""
+    return service_variants

@@ -253,8 +253,63 @@ def test_the_proxy_reports_a_slow_endpoint_instead_of_hanging(endpoint, server_f
     started = time.monotonic()
     with pytest.raises(urllib.error.HTTPError) as failed:
         _sparql(base, "SELECT ?x WHERE { SERVICE <https://example.org/sparql> { ?s ?p ?x } }")
-    failed.value.close()
-    assert failed.value.code >= 500 and time.monotonic() - started < 6
+    with failed.value:
+        body = json.loads(failed.value.read())
+    assert failed.value.code == 504 and time.monotonic() - started < 6
+    assert body["message"] == "the SERVICE endpoint (<https://example.org/sparql>) did not answer in time", body
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:{closed}/sparql", "http://127.0.0.1:{silent}/sparql"])
+def test_a_service_that_cannot_be_reached_is_502_and_tells_no_more(server_factory, listening_socket, target):
+    """No port scans through the proxy: a closed port, and a port that takes the connection and closes it at once,
+    give the same 502 naming only the allow-listed endpoint."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        closed_port = closed.getsockname()[1]
+    silent = listening_socket()  # accepts, reads, closes without an answer
+    mapped = target.format(closed=closed_port, silent=silent.port)
+    base = server_factory("--service-allowlist", "https://example.org/sparql", "--service-map", f"https://example.org/sparql={mapped}")
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        _sparql(base, "SELECT ?x WHERE { SERVICE <https://example.org/sparql> { ?s ?p ?x } }")
+    with failed.value:
+        body = json.loads(failed.value.read())
+    assert failed.value.code == 502 and body["status"] == 502
+    assert body["message"] == "the SERVICE endpoint (<https://example.org/sparql>) failed or could not be reached", body
+    assert str(closed_port) not in json.dumps(body) and str(silent.port) not in json.dumps(body)
+
+
+def test_the_federation_proxy_answers_only_its_numbered_paths(endpoint):
+    import http.client
+    import socket
+
+    from server.linking import FederationProxy
+
+    handler, url = endpoint
+    proxy = FederationProxy(["https://example.org/sparql"], {"https://example.org/sparql": url}, timeout=5, max_bytes=1000)
+
+    class UnixConnection(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.sock.connect(proxy.path)
+
+    def post(path: str, body: str = "query=ASK%20%7B%7D"):
+        connection = UnixConnection("localhost")
+        connection.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = connection.getresponse()
+        status, data = response.status, response.read()
+        connection.close()
+        return status, data
+
+    try:
+        assert post("/federation/0")[0] == 200 and handler.seen[-1] == (USER_AGENT, "query=ASK+%7B%7D")
+        for path in ("/federation/1", "/sparql", "/federation/0/../1", "/federation/-1"):
+            assert post(path)[0] == 404, path
+        assert post("/federation/0", "query=" + "x" * 2000)[0] == 413
+        assert len(handler.seen) == 1
+    finally:
+        proxy.close()
 
 
 # --- rakg crosscheck, quickstatements, link -------------------------------------------------------------
