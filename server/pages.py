@@ -84,6 +84,26 @@ def prefixes():
     return jsonify({p: str(ns) for p, ns in PREFIXES.items()})
 
 
+@pages.route("/api/terms")
+def terms():
+    """The ontology's classes, properties and named values for the editor's completion:
+    [{iri, short, kind: class|property|value, labels: {lang: label}}]."""
+    kinds = {"classes": "class", "object": "property", "datatype": "property", "annotation": "property", "values": "value"}
+    out = []
+    for group in _ontology()["groups"]:
+        for term in group["terms"]:
+            out.append({"iri": term["term"].value, "short": term["term"].short, "kind": kinds[group["key"]], "labels": term["term"].labels})
+    return jsonify(out)
+
+
+def _ontology() -> dict:
+    """The ontology page's context, made once per process (the data does not change while the server runs)."""
+    cache = current_app.extensions.setdefault("rakg-pages", {})
+    if "ontology" not in cache:
+        cache["ontology"] = ontology_context(_describer())
+    return cache["ontology"]
+
+
 @pages.route("/search")
 def search_page():
     """Label search as an HTML page (the site's search form without JavaScript)."""
@@ -175,13 +195,9 @@ def ontology():
     fmt = _negotiate()
     if fmt is None:
         choose_format(request.headers.get("Accept"), request.args.get("format"))
-    describer = _describer()
     if fmt == "html":
-        cache = current_app.extensions.setdefault("rakg-pages", {})
-        if "ontology" not in cache:
-            cache["ontology"] = ontology_context(describer)
-        return render_template("ontology.html", formats=RDF_FORMAT_LINKS, path=request.path, iri=ONTOLOGY_IRI, **cache["ontology"])
-    return rdf_response(describer.graph("ontology-graph"), fmt)
+        return render_template("ontology.html", formats=RDF_FORMAT_LINKS, path=request.path, iri=ONTOLOGY_IRI, **_ontology())
+    return rdf_response(_describer().graph("ontology-graph"), fmt)
 
 
 @pages.route("/<path:rest>")

@@ -14,8 +14,11 @@ const state = { result: null, view: "table", query: "", form: "select", running:
 let editor;
 
 function init() {
-  setPrefixes([...document.querySelectorAll(".prefix")].map((b) => [b.dataset.prefix, b.dataset.ns]));
-  editor = setupEditor($("#query"), $("#highlight"), run);
+  const prefixes = [...document.querySelectorAll(".prefix")].map((b) => [b.dataset.prefix, b.dataset.ns]);
+  setPrefixes(prefixes);
+  const terms = [];
+  editor = setupEditor($("#query"), { prefixes, terms, onRun: run, onChange: forgetLoadedTitle });
+  loadTerms(terms);
   setupGallery($("#gallery"), $("#gallery-filter"), loadExample);
   $("#run").addEventListener("click", run);
   $("#copy-link").addEventListener("click", copyLink);
@@ -34,7 +37,7 @@ const STARTER = `# Every state with its English and Chinese label
 SELECT ?state ?en ?zh WHERE {
   ?state a rakg:SovereignState ;
          rdfs:label ?en , ?zh .
-  FILTER (LANG(?en) = "en" && LANGMATCHES(LANG(?zh), "zh-Hant"))
+  FILTER (LANGMATCHES(LANG(?en), "en") && LANGMATCHES(LANG(?zh), "zh-Hant"))
 }
 ORDER BY ?en
 `;
@@ -54,12 +57,32 @@ function loadFromHash() {
   return true;
 }
 
-function loadExample(item) {
+/** The ontology's classes, properties and named values for completion, from GET /api/terms. */
+async function loadTerms(terms) {
+  try {
+    const response = await fetch("/api/terms", { headers: { Accept: "application/json" } });
+    if (response.ok) terms.push(...(await response.json()));
+  } catch (error) {
+    // completion then offers keywords and prefixes only
+  }
+}
+
+/** Put a named query in the editor (and run it when `runNow`); its title shows until the text is replaced. */
+function loadExample(item, runNow = false) {
   editor.value = item.query;
+  state.loadedText = item.query;
   $("#loaded-title").textContent = "— " + item.title;
-  $("#query").focus();
-  $("#query").setSelectionRange(0, 0);
-  $("#query").scrollTop = 0;
+  $("#loaded-title").dataset.slug = item.slug;
+  editor.focus();
+  if (runNow) run();
+}
+
+function forgetLoadedTitle(text) {
+  if (state.loadedText !== undefined && text !== state.loadedText) {
+    $("#loaded-title").textContent = "";
+    delete $("#loaded-title").dataset.slug;
+    state.loadedText = undefined;
+  }
 }
 
 function togglePrefixes() {
