@@ -5,12 +5,12 @@ import { defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
 import { renderTable } from "./table.js";
 import { chartSpec, renderChart } from "./chart.js";
 import { dateColumn, renderTimeline } from "./timeline.js";
-import { graphOf, renderGraph } from "./graph.js";
+import { graphUnavailable, nodeColumns, renderGraph } from "./graph.js";
 import { parseNTriples } from "./ntriples.js";
 import { setupGallery } from "./gallery.js";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0 };
+const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0, pick: {} };
 let editor;
 
 function init() {
@@ -28,6 +28,7 @@ function init() {
   }
   for (const button of document.querySelectorAll("button[data-view]")) button.addEventListener("click", () => switchView(button.dataset.view));
   for (const button of document.querySelectorAll("[data-download]")) button.addEventListener("click", () => download(button.dataset.download));
+  for (const select of document.querySelectorAll("#graph-pick select")) select.addEventListener("change", pickColumns);
   window.addEventListener("hashchange", loadFromHash);
   if (!loadFromHash() && $("#query").dataset.fromUrl === "true") run();
   if (!editor.value.trim()) editor.value = STARTER;
@@ -176,11 +177,12 @@ function isAvailable(view, result) {
   if (!result || result.boolean !== undefined) return view === "table";
   if (view === "bar" || view === "line") return chartSpec(result) !== null;
   if (view === "timeline") return dateColumn(result) !== null;
-  if (view === "graph") return graphOf(result).nodes.length > 0;
+  if (view === "graph") return graphUnavailable(result, state.pick) === "";
   return true;
 }
 
 function enableViews(result) {
+  setupGraphPick(result);
   for (const button of document.querySelectorAll("button[data-view]")) button.disabled = !result || !isAvailable(button.dataset.view, result);
   for (const button of document.querySelectorAll("[data-download]")) button.disabled = !result;
   const graphResult = state.form === "construct" || state.form === "describe";
@@ -189,6 +191,36 @@ function enableViews(result) {
   first.textContent = graphResult ? "Turtle" : "CSV";
   second.dataset.download = graphResult ? "jsonld" : "json";
   second.textContent = graphResult ? "JSON-LD" : "JSON";
+}
+
+/** The column pickers of the graph view (SELECT results with two or more columns of IRIs) and the reason line. */
+function setupGraphPick(result) {
+  const box = $("#graph-pick");
+  const columns = result && !result.graph && result.boolean === undefined ? nodeColumns(result) : [];
+  box.hidden = columns.length < 2;
+  state.pick = {};
+  for (const [id, optional] of [["#graph-from", false], ["#graph-to", false], ["#graph-label", true]]) {
+    const select = clear($(id));
+    const vars = optional ? result && result.head ? result.head.vars : [] : columns;
+    select.append(el("option", { value: "" }, optional ? "(none 無)" : "—"), ...vars.map((v) => el("option", { value: v }, "?" + v)));
+  }
+  showGraphReason(result);
+}
+
+function showGraphReason(result) {
+  const reason = result ? graphUnavailable(result, state.pick) : "";
+  const button = $('button[data-view="graph"]');
+  button.title = reason ? `Graph: ${reason}` : "";
+  $("#graph-reason").textContent = reason && result && result.boolean === undefined ? `Graph: ${reason}.` : "";
+}
+
+function pickColumns() {
+  state.pick = { from: $("#graph-from").value, to: $("#graph-to").value, label: $("#graph-label").value };
+  const ready = graphUnavailable(state.result, state.pick) === "";
+  $('button[data-view="graph"]').disabled = !ready;
+  showGraphReason(state.result);
+  if (ready) switchView("graph");
+  else if (state.view === "graph") switchView("table");
 }
 
 /** Show the current result in one of the views: table, bar, line, timeline, graph. */
@@ -200,7 +232,7 @@ function switchView(view) {
   if (!state.result) return;
   if (view === "bar" || view === "line") renderChart(target, state.result, view);
   else if (view === "timeline") renderTimeline(target, state.result);
-  else if (view === "graph") renderGraph(target, state.result);
+  else if (view === "graph") renderGraph(target, state.result, state.pick);
   else renderTable(target, state.result);
   if (location.hash.includes("query=")) updateShareLink(false);
 }
