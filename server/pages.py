@@ -7,6 +7,7 @@ import re
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from . import protocol
+from .catalog import results_json
 from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, graph_context, ontology_context, rdf_response, source_context
@@ -82,6 +83,18 @@ def labels():
 def prefixes():
     """The prefixes every query may use without declaring them: {prefix: namespace}."""
     return jsonify({p: str(ns) for p, ns in PREFIXES.items()})
+
+
+@pages.route("/timeline")
+def timeline():
+    """The timeline of every dated event (the service query timeline-events, drawn by vis-timeline)."""
+    return render_template("timeline.html", query=_describer().text("timeline-events"))
+
+
+@pages.route("/api/timeline")
+def timeline_events():
+    """The rows of the service query timeline-events as SPARQL JSON results."""
+    return jsonify(results_json(_service().store.query(_describer().text("timeline-events"))))
 
 
 @pages.route("/api/terms")

@@ -4,7 +4,7 @@ import { clear, el, loadLabels, saveBlob, setPrefixes } from "./dom.js";
 import { defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
 import { renderTable } from "./table.js";
 import { chartSpec, renderChart } from "./chart.js";
-import { dateColumn, renderTimeline } from "./timeline.js";
+import { renderTimeline, timelineColumns } from "./timeline.js";
 import { graphUnavailable, nodeColumns, renderGraph } from "./graph.js";
 import { parseNTriples } from "./ntriples.js";
 import { setupGallery } from "./gallery.js";
@@ -176,7 +176,7 @@ async function showResult(result, truncated, header, elapsed) {
 function isAvailable(view, result) {
   if (!result || result.boolean !== undefined) return view === "table";
   if (view === "bar" || view === "line") return chartSpec(result) !== null;
-  if (view === "timeline") return dateColumn(result) !== null;
+  if (view === "timeline") return timelineColumns(result) !== null;
   if (view === "graph") return graphUnavailable(result, state.pick) === "";
   return true;
 }
