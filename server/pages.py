@@ -10,8 +10,10 @@ from . import protocol
 from .catalog import results_json
 from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
-from .linkeddata import RDF_FORMAT_LINKS, choose_format, entity_context, graph_context, ontology_context, rdf_response, source_context
+from .factgroups import fact_index, group_cards, period_of
+from .linkeddata import RDF_FORMAT_LINKS, choose_format, derived, entity_context, graph_context, ontology_context, rdf_response, source_context
 from .namespaces import BASE, FACT_KINDS, PREFIXES
+from .webcache import finish
 
 pages = Blueprint("pages", __name__)
 
@@ -50,7 +52,15 @@ def _html_lang(tag: str) -> str:
 @pages.after_request
 def _vary(response: Response) -> Response:
     if request.endpoint in NEGOTIATED:
-        response.headers["Vary"] = "Accept"
+        response.vary.add("Accept")
+    return response
+
+
+@pages.after_app_request
+def _etag_and_gzip(response: Response) -> Response:
+    """ETags, 304s and gzip for this blueprint's answers and the static files (see webcache)."""
+    if request.endpoint == "static" or (request.endpoint or "").startswith("pages."):
+        return finish(response, request, static=request.endpoint == "static")
     return response
 
 
@@ -95,6 +105,30 @@ def timeline():
 def timeline_events():
     """The rows of the service query timeline-events as SPARQL JSON results."""
     return jsonify(results_json(_service().store.query(_describer().text("timeline-events"))))
+
+
+@pages.route("/api/facts")
+def facts_fragment():
+    """The fact cards of one group of an entity page (``iri``, ``kind`` a class IRI, ``period`` a decade such as
+    1990s or 'undated') as an HTML fragment: the page loads a group when the reader opens it."""
+    iri, kind, period = (request.args.get(name, "") for name in ("iri", "kind", "period"))
+    if not (iri and period):
+        raise QueryError("give iri, kind and period: /api/facts?iri=https://w3id.org/rakg/id/state/russia&kind=...&period=1990s")
+    describer = _describer()
+    index = fact_index(describer, iri)
+    chosen = {f for f, item in index.items() if min(item["classes"], default="") == kind and period_of(item["dates"]) == period}
+    if not chosen:
+        raise NotFound(f"no facts of kind {kind!r} and period {period!r} about {iri}", where=request.full_path)
+    return render_template("_facts.html", cards=group_cards(describer, iri, chosen), iri=iri)
+
+
+@pages.route("/api/derived")
+def derived_fragment():
+    """The derived statements about ``iri`` with their rules and premises, as an HTML fragment (loaded on demand)."""
+    iri = request.args.get("iri", "")
+    if not iri:
+        raise QueryError("give iri: /api/derived?iri=https://w3id.org/rakg/id/state/russia")
+    return render_template("_derived.html", derived=derived(_describer(), iri))
 
 
 @pages.route("/api/terms")
