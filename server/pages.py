@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
@@ -13,6 +14,7 @@ from .errors import NotAcceptable, NotFound, QueryError
 from .factgroups import fact_index, group_cards, period_of
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, derived, entity_context, graph_context, ontology_context, rdf_response, source_context
 from .namespaces import BASE, FACT_KINDS, PREFIXES
+from .service import fold
 from .webcache import finish
 
 pages = Blueprint("pages", __name__)
@@ -26,6 +28,9 @@ def _jinja_whitespace(state) -> None:
 
 ONTOLOGY_IRI = BASE + "ontology"
 MAX_LABEL_IRIS = 2000
+SUGGEST_CUTOFF = 0.7  # how alike an unknown slug and a resource's slug or label must be to be suggested
+OTHER_KIND_CUTOFF = 0.75  # the same, for a resource of another kind
+MAX_SUGGESTIONS = 8
 CJK = re.compile(r"[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]")
 NEGOTIATED = {"pages.entity", "pages.source", "pages.ontology", "pages.other"}
 
@@ -169,16 +174,42 @@ def _hits(results: list[dict]) -> list[dict]:
     return [{"term": describer.iri(r["iri"]), "matched": r["matched"], "lang": html_lang(r["lang"])} for r in results]
 
 
-def _suggestions(slug: str) -> list[dict]:
-    """Label-search hits for the words of an unknown slug, best first, without repeats."""
-    words = [w for w in re.split(r"[-_/\s]+", slug) if len(w) > 2 and not w.isdigit()]
-    seen, out = set(), []
-    for query in [" ".join(words)] + words:
-        for hit in _service().labels.search(query, limit=10) if query else []:
-            if hit["iri"] not in seen:
-                seen.add(hit["iri"])
-                out.append(hit)
-    return _hits(out[:20])
+def _suggestions(iri: str) -> list[dict]:
+    """Resources close to an unknown IRI, closest first: of its kind (same path), those whose slug or a label is
+    spelled much like its slug (difflib ratio >= SUGGEST_CUTOFF) or has a label made of words of it; of other
+    kinds, those with a label spelled even more like it (OTHER_KIND_CUTOFF)."""
+    names = _service().labels.names
+    parent, wanted = iri.rsplit("/", 1)
+    wanted = wanted.lower()
+    words = {fold(w) for w in re.split(r"[-_/\s]+", wanted) if len(w) > 2 and not w.isdigit()}
+    scores: dict[str, float] = {}
+    for candidate, labels in names.items():
+        same_kind = candidate.startswith(parent + "/")
+        score = max([_similar(fold(wanted), fold(label)) for label in labels.values()], default=0.0)
+        if same_kind:
+            score = max(score, _similar(wanted, candidate.rsplit("/", 1)[-1].lower()))
+            if any(_words(label) and _words(label) <= words for label in labels.values()):
+                score = max(score, 0.9)
+        if score >= (SUGGEST_CUTOFF if same_kind else OTHER_KIND_CUTOFF):
+            scores[candidate] = score
+    best = sorted(scores, key=lambda c: (-scores[c], c))[:MAX_SUGGESTIONS]
+    return _hits([{"iri": c, "matched": _name(names[c]), "lang": ""} for c in best])
+
+
+def _similar(a: str, b: str) -> float:
+    """difflib's ratio of two strings, skipped (0) when its cheap upper bounds are already below the cutoff."""
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < SUGGEST_CUTOFF or matcher.quick_ratio() < SUGGEST_CUTOFF:
+        return 0.0
+    return matcher.ratio()
+
+
+def _words(text: str) -> set[str]:
+    return {fold(w) for w in re.split(r"[^\w]+", text) if w}
+
+
+def _name(labels: dict) -> str:
+    return labels.get("en") or next(iter(labels.values()), "")
 
 
 # --- linked data -------------------------------------------------------------------------------------
@@ -194,7 +225,7 @@ def _negotiate() -> str | None:
 
 def _unknown(iri: str, fmt: str | None, slug: str):
     if fmt == "html":
-        page = render_template("notfound.html", iri=iri, suggestions=_suggestions(slug), q=" ".join(re.split(r"[-_/]+", slug)))
+        page = render_template("notfound.html", iri=iri, suggestions=_suggestions(iri), q=" ".join(re.split(r"[-_/]+", slug)))
         return page, 404
     raise NotFound(f"no resource {iri} in this graph", where=request.path)
 
