@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .describe import INFERRED, SOURCE_PROPERTIES, Describer, FactCard, SourceRef, Term, fact_cards
 from .namespaces import RAKG
 
-INLINE_CLAIMS = 12  # cards drawn in the first view of a page; the rest load on demand
+INLINE_CLAIMS = 8  # cards drawn in the first view of a page; the rest load on demand
 
 
 @dataclass

@@ -13,7 +13,7 @@ from .describe import Describer, html_lang
 from .errors import NotAcceptable, NotFound, QueryError
 from .factgroups import fact_index, group_cards, period_of
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, derived, entity_context, graph_context, ontology_context, rdf_response, source_context
-from .namespaces import BASE, FACT_KINDS, PREFIXES
+from .namespaces import BASE, PREFIXES
 from .service import fold
 from .webcache import finish
 
@@ -164,13 +164,9 @@ def search_page():
     return render_template("search.html", q=term, hits=hits)
 
 
-CLAIM_PATHS = tuple(f"{BASE}id/{kind}/" for kind in FACT_KINDS)
-
-
 def _hits(results: list[dict]) -> list[dict]:
-    """Search results for the templates: entities before facts (whose labels are whole sentences), each group in rank order."""
+    """Search results for the templates, in the order given (LabelIndex.search ranks entities before facts)."""
     describer = _describer()
-    results = sorted(results, key=lambda r: r["iri"].startswith(CLAIM_PATHS))
     return [{"term": describer.iri(r["iri"]), "matched": r["matched"], "lang": html_lang(r["lang"])} for r in results]
 
 

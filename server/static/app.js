@@ -1,7 +1,7 @@
 // The query page: editor, example gallery, running queries, result views, downloads and shareable links.
 
 import { clear, el, loadLabels, saveBlob, setPrefixes } from "./dom.js";
-import { defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
+import { chartUnit, defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
 import { renderTable } from "./table.js";
 import { chartSpec, renderChart } from "./chart.js";
 import { renderTimeline, timelineColumns } from "./timeline.js";
@@ -230,7 +230,7 @@ function switchView(view) {
   const target = clear($("#view"));
   target.dataset.current = view;
   if (!state.result) return;
-  if (view === "bar" || view === "line") renderChart(target, state.result, view);
+  if (view === "bar" || view === "line") renderChart(target, state.result, view, chartUnit(state.query));
   else if (view === "timeline") renderTimeline(target, state.result);
   else if (view === "graph") renderGraph(target, state.result, state.pick);
   else renderTable(target, state.result);

@@ -4,7 +4,7 @@
 // The editor lives in a shadow root: there CodeMirror puts its styles in a constructed style sheet, which the
 // page's Content-Security-Policy (style-src 'self', no inline <style>) allows.
 
-import { EditorView, autocompletion, basicSetup, indentWithTab, keymap, sparql } from "./vendor/codemirror.js";
+import { EditorView, HighlightStyle, autocompletion, basicSetup, indentWithTab, keymap, sparql, syntaxHighlighting, tags } from "./vendor/codemirror.js";
 
 const KEYWORDS = ("SELECT DISTINCT WHERE FILTER OPTIONAL UNION MINUS GRAPH SERVICE BIND VALUES ORDER BY GROUP HAVING LIMIT OFFSET " +
   "CONSTRUCT DESCRIBE ASK PREFIX BASE FROM NAMED AS ASC DESC COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR " +
@@ -16,6 +16,17 @@ const THEME = EditorView.theme({
   ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
   ".cm-gutters": { backgroundColor: "#f1f4f8", borderRight: "1px solid var(--line)" },
 });
+
+const COLOURS = syntaxHighlighting(HighlightStyle.define([
+  { tag: tags.keyword, color: "#8b1e6b", fontWeight: "600" },
+  { tag: tags.variableName, color: "#0b6e4f" },
+  { tag: tags.namespace, color: "#2458a6" },
+  { tag: [tags.url, tags.typeName], color: "#1f4e79" },
+  { tag: tags.string, color: "#a0522d" },
+  { tag: [tags.integer, tags.float, tags.bool], color: "#9b5d00" },
+  { tag: tags.annotation, color: "#a0522d" },
+  { tag: tags.comment, color: "#7b8594", fontStyle: "italic" },
+]));
 
 /** Completion options: keywords, "prefix:" for every predeclared prefix, and every ontology term by prefixed name. */
 export function completionOptions(prefixes, terms) {
@@ -56,6 +67,7 @@ export function setupEditor(textarea, { prefixes = [], terms = [], onRun, onChan
     extensions: [
       basicSetup,
       sparql(),
+      COLOURS,
       keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true) }, indentWithTab]),
       autocompletion({ override: [completionSource(prefixes, terms)] }),
       EditorView.lineWrapping,
@@ -113,6 +125,12 @@ export function queryForm(text) {
     .replace(/\b(PREFIX\s+[\w.-]*:|BASE)\s*/gi, " ");
   const match = body.match(/\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i);
   return match ? match[1].toLowerCase() : "";
+}
+
+/** The unit a '#unit: text' comment gives the numbers of the result ('' when none), for the charts' value axis. */
+export function chartUnit(text) {
+  const match = text.match(/^\s*#\s*unit\s*:\s*(.+?)\s*$/im);
+  return match ? match[1] : "";
 }
 
 /** The view a '#defaultView:Name' comment asks for ('table' when none). */

@@ -4,5 +4,6 @@ export { EditorState } from "@codemirror/state";
 export { basicSetup } from "codemirror";
 export { autocompletion, completeFromList } from "@codemirror/autocomplete";
 export { indentWithTab } from "@codemirror/commands";
-export { syntaxTree } from "@codemirror/language";
+export { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+export { tags } from "@lezer/highlight";
 export { sparql, SparqlLanguage } from "codemirror-lang-sparql";
