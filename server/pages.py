@@ -116,9 +116,7 @@ def timeline_events():
 def facts_fragment():
     """The fact cards of one group of an entity page (``iri``, ``kind`` a class IRI, ``period`` a decade such as
     1990s or 'undated') as an HTML fragment: the page loads a group when the reader opens it."""
-    iri, kind, period = (request.args.get(name, "") for name in ("iri", "kind", "period"))
-    if not (iri and period):
-        raise QueryError("give iri, kind and period: /api/facts?iri=https://w3id.org/rakg/id/state/russia&kind=...&period=1990s")
+    iri, kind, period = _iri_param(), request.args.get("kind", ""), request.args.get("period", "")
     describer = _describer()
     index = fact_index(describer, iri)
     chosen = {f for f, item in index.items() if min(item["classes"], default="") == kind and period_of(item["dates"]) == period}
@@ -130,10 +128,15 @@ def facts_fragment():
 @pages.route("/api/derived")
 def derived_fragment():
     """The derived statements about ``iri`` with their rules and premises, as an HTML fragment (loaded on demand)."""
+    return render_template("_derived.html", derived=derived(_describer(), _iri_param()))
+
+
+def _iri_param() -> str:
+    """The ``iri`` parameter of a fragment route: an IRI under the base; raises QueryError (400) otherwise."""
     iri = request.args.get("iri", "")
-    if not iri:
-        raise QueryError("give iri: /api/derived?iri=https://w3id.org/rakg/id/state/russia")
-    return render_template("_derived.html", derived=derived(_describer(), iri))
+    if not (iri.startswith(BASE) and protocol.is_iri_path(iri[len(BASE):])):
+        raise QueryError(f"give the iri of a resource under {BASE}, e.g. iri={BASE}id/state/russia", where="iri")
+    return iri
 
 
 @pages.route("/api/terms")
