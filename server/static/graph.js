@@ -78,11 +78,11 @@ function nodeName(node) {
 // Labels too small to read at the current zoom are not drawn (min-zoomed-font-size): a 500-node graph shows its
 // shape first and its names as one zooms in.
 const STYLE = [
-  { selector: "node", style: { "background-color": "#1f4e79", label: "data(name)", "font-size": 10, color: "#1d2430", "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 140, "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": 7, width: "data(size)", height: "data(size)" } },
+  { selector: "node", style: { "background-color": "#1f4e79", label: "data(name)", "font-size": 10, color: "#1d2430", "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 140, "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": 9, width: "data(size)", height: "data(size)" } },
   { selector: "node.external", style: { "background-color": "#b7862b" } },
   { selector: "node.bnode", style: { "background-color": "#8a94a3", shape: "round-rectangle" } },
   { selector: "node:selected", style: { "border-width": 3, "border-color": "#b7862b" } },
-  { selector: "edge", style: { width: 1.2, "line-color": "#aab4c2", "target-arrow-color": "#aab4c2", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#5b6675", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1, "min-zoomed-font-size": 8 } },
+  { selector: "edge", style: { width: 1.2, "line-color": "#aab4c2", "target-arrow-color": "#aab4c2", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#5b6675", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1, "min-zoomed-font-size": 9 } },
 ];
 
 /** Draw the result's graph into `target` (Cytoscape, fCoSE layout), with a text list of the edges beside it. */
