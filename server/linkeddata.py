@@ -92,7 +92,7 @@ def entity_context(d: Describer, iri: str) -> dict | None:
     own = asserted or statements
     context = {
         "entity": d.iri(iri),
-        **names(d, own),
+        **names(d, own, fallback=d.service.labels.names.get(iri, {})),
         "properties": group_values((d.term(r["property"]), d.term(r["value"])) for r in own if r["property"]["value"] not in NAME_PROPERTIES),
         "fact_groups": grouped,
         "fact_count": len(index),
@@ -111,14 +111,18 @@ def entity_context(d: Describer, iri: str) -> dict | None:
     return context
 
 
-def names(d: Describer, rows: list[dict]) -> dict:
-    """Labels, alternative labels, classes and Wikidata (or other exactMatch) links from a resource's statements."""
+def names(d: Describer, rows: list[dict], fallback: dict | None = None) -> dict:
+    """Labels, alternative labels, classes and Wikidata (or other exactMatch) links from a resource's statements;
+    the labels of the label index ({lang: label}) when the statements have none (over an external store whose
+    dataset has no named graphs for entity-statements' GRAPH pattern)."""
     out = {"labels": [], "alt_labels": [], "classes": [], "matches": []}
     keys = {RDFS_LABEL: "labels", SKOS + "prefLabel": "labels", SKOS + "altLabel": "alt_labels", RDF_TYPE: "classes", SKOS + "exactMatch": "matches"}
     for row in rows:
         key = keys.get(row["property"]["value"])
         if key:
             out[key].append(d.term(row["value"]))
+    if not out["labels"]:
+        out["labels"] = [Term(label, "literal", lang) for lang, label in (fallback or {}).items()]
     order = {"en": 0, "zh-hant": 1, "zh": 1, "ru": 2}
     out["labels"].sort(key=lambda t: (order.get(t.lang, 3), t.lang))
     out["alt_labels"].sort(key=lambda t: (order.get(t.lang, 3), t.lang, t.value))
