@@ -65,6 +65,17 @@ def run_example(page, slug: str, run: int = 1) -> None:
     page.wait_for_selector(f'#status[data-run="{run}"]')
 
 
+def test_query_page_loads_the_graph_and_timeline_libraries_only_when_their_view_opens(page):
+    loaded = []
+    page.on("request", lambda request: loaded.append(request.url.rsplit("/", 1)[-1]))
+    page.goto("/")
+    run_example(page, "timeline")
+    assert "codemirror.js" in loaded and "cytoscape.js" not in loaded and "vis-timeline.js" not in loaded
+    page.locator('button[data-view="timeline"]').click()
+    page.wait_for_selector(".timeline-wrapper .vis-item")
+    assert "vis-timeline.js" in loaded and "cytoscape.js" not in loaded
+
+
 def test_gallery_lists_the_named_queries(page, live_server):
     page.goto("/")
     page.wait_for_selector("#gallery .example")
@@ -153,6 +164,7 @@ def test_graph_view_draws_construct_triples_as_labelled_edges(page):
     page.wait_for_selector('#status[data-run="1"]')
     assert page.locator("#view").get_attribute("data-current") == "graph"
     wrapper = page.locator(".graph-wrapper")
+    wrapper.wait_for()
     edges = page.locator(".graph-edges li").evaluate_all("els => els.map(e => [e.dataset.source, e.dataset.label, e.dataset.target])")
     asean = "https://w3id.org/rakg/id/organization/asean"
     facts = {s for s, label, _ in edges if label == "org:organization"}
@@ -175,6 +187,7 @@ def test_graph_view_of_a_select_waits_for_the_columns(page):
     page.locator("#graph-to").select_option("passage")
     assert graph.is_enabled() and page.locator("#graph-reason").text_content() == ""
     assert page.locator("#view").get_attribute("data-current") == "graph"
+    page.locator(".graph-wrapper").wait_for()
     assert int(page.locator(".graph-wrapper").get_attribute("data-edges")) > 5
 
 

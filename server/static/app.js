@@ -4,13 +4,13 @@ import { clear, el, loadLabels, saveBlob, setPrefixes } from "./dom.js";
 import { chartUnit, defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
 import { renderTable } from "./table.js";
 import { chartSpec, renderChart } from "./chart.js";
-import { renderTimeline, timelineColumns } from "./timeline.js";
-import { graphUnavailable, nodeColumns, renderGraph } from "./graph.js";
+import { timelineColumns } from "./timelinedata.js";
+import { graphUnavailable, nodeColumns } from "./graphdata.js";
 import { parseNTriples } from "./ntriples.js";
 import { setupGallery } from "./gallery.js";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0, pick: {} };
+const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0, pick: {}, draws: 0 };
 let editor;
 
 function init() {
@@ -231,10 +231,20 @@ function switchView(view) {
   target.dataset.current = view;
   if (!state.result) return;
   if (view === "bar" || view === "line") renderChart(target, state.result, view, chartUnit(state.query));
-  else if (view === "timeline") renderTimeline(target, state.result);
-  else if (view === "graph") renderGraph(target, state.result, state.pick);
+  else if (view === "timeline" || view === "graph") drawLater(target, view);
   else renderTable(target, state.result);
   if (location.hash.includes("query=")) updateShareLink(false);
+}
+
+/** Draw the timeline or the graph once its module (and its library, vis-timeline or Cytoscape.js, some 180 kB
+ * gzipped each) has loaded: the query page does not load them until one of these views is opened. */
+async function drawLater(target, view) {
+  const ticket = ++state.draws;
+  const [result, pick] = [state.result, state.pick];
+  const module = await (view === "timeline" ? import("./timeline.js") : import("./graph.js"));
+  if (ticket !== state.draws || state.view !== view || state.result !== result) return;
+  if (view === "timeline") module.renderTimeline(target, result);
+  else module.renderGraph(target, result, pick);
 }
 
 /** Re-issue the query in a download format (csv, json, ttl, jsonld) and save the file. */
