@@ -84,14 +84,17 @@ def validate(config_file, strict, only, paths) -> None:
 @config_option
 @click.argument("locator")
 def passage(config_file, locator) -> None:
-    """Print the chapter's passages whose locator starts with LOCATOR (e.g. s1-3, s1-3-p6, footnote-22)."""
+    """Print the chapter's passages whose locator starts with LOCATOR (e.g. s1-3, s1-3-p6, footnote-22), or every
+    passage and footnote for the chapter's own locator (chapter4, as /source/chapter4)."""
     from .chapter import read_chapter
+    from .sources import CHAPTER_IRI
 
     root = load_settings(config_file=config_file).root_path
     chapter = read_chapter(root / "data/sources/chapter4-russia-asean.txt")
     parts = [(p.locator, p.lines, p.text) for p in chapter.passages]
     parts += [(f"footnote-{f.number}", f.lines, f.text) for f in chapter.footnotes]
-    matches = [(loc, lines, text) for loc, lines, text in parts if loc == locator or loc.startswith(locator + "-")]
+    whole = locator == str(CHAPTER_IRI).rsplit("/", 1)[-1]
+    matches = [(loc, lines, text) for loc, lines, text in parts if whole or loc == locator or loc.startswith(locator + "-")]
     if not matches:
         _fail(RakgError(f"no passage or footnote matches {locator!r}"))
     for loc, lines, text in matches:

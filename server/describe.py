@@ -213,6 +213,7 @@ class FactCard:
     roles: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     marked: dict = field(default_factory=dict)
+    also: list = field(default_factory=list)  # other facts stating the same claim (merged into this card)
 
     @property
     def sort_key(self) -> tuple:

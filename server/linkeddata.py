@@ -30,6 +30,7 @@ from .describe import (
     source_refs,
 )
 from .errors import NotAcceptable
+from .factgroups import fact_index, first_view, group_facts
 from .namespaces import RAKG
 from .rdfio import canonical_turtle
 
@@ -37,6 +38,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFLIB_FORMATS = {"ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld", "nquads": "nquads", "trig": "trig"}
 RDF_FORMAT_LINKS = (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdf", "RDF/XML"))
+INLINE_DERIVED = 10  # derived statements drawn in the first view of a page; more load on demand
 NAME_PROPERTIES = {RDFS_LABEL, SKOS + "altLabel", SKOS + "prefLabel", RDF_TYPE, SKOS + "exactMatch"}
 
 
@@ -80,44 +82,61 @@ def entity_context(d: Describer, iri: str) -> dict | None:
     """Everything the page of an entity or fact shows, or None when the store knows nothing of ``iri``."""
     statements = d.rows("entity-statements", iri)
     incoming = d.rows("entity-incoming", iri)
-    fact_rows = d.rows("entity-facts", iri)
-    if not (statements or incoming or fact_rows):
+    index = fact_index(d, iri)
+    if not (statements or incoming or index):
         return None
-    refs = source_refs(d, d.rows("entity-fact-sources", iri))
+    grouped = group_facts(d, index)
+    first_view(d, iri, grouped)
     asserted = [r for r in statements if r["graph"]["value"] != INFERRED]
     inferred_only = bool(statements) and not asserted
     own = asserted or statements
     context = {
         "entity": d.iri(iri),
-        **names(d, own),
+        **names(d, own, fallback=d.service.labels.names.get(iri, {})),
         "properties": group_values((d.term(r["property"]), d.term(r["value"])) for r in own if r["property"]["value"] not in NAME_PROPERTIES),
-        "facts": fact_cards(d, fact_rows, refs),
+        "fact_groups": grouped,
+        "fact_count": len(index),
+        "claim_count": sum(g.claims for _, groups in grouped for g in groups),
         "incoming": [(d.term(r["subject"]), d.term(r["property"])) for r in incoming if r["graph"]["value"] != INFERRED],
-        "derived": [] if inferred_only else derived(d, iri),
+        **derived_first_view(d, iri, inferred_only),
         "inferred_only": inferred_only,
         "statement": reified(d, own),
         "self_card": None,
         "discrepancies": [],
     }
     if any(r["property"]["value"] in (str(RAKG.quote), str(RAKG.statedIn)) for r in own):
-        context["self_card"] = self_card(d, iri, own, refs)
+        context["self_card"] = self_card(d, iri, own, source_refs(d, d.rows("entity-fact-sources", iri)))
         context["discrepancies"] = discrepancies(d, iri)
         context["properties"] = []
     return context
 
 
-def names(d: Describer, rows: list[dict]) -> dict:
-    """Labels, alternative labels, classes and Wikidata (or other exactMatch) links from a resource's statements."""
+def names(d: Describer, rows: list[dict], fallback: dict | None = None) -> dict:
+    """Labels, alternative labels, classes and Wikidata (or other exactMatch) links from a resource's statements;
+    the labels of the label index ({lang: label}) when the statements have none (over an external store whose
+    dataset has no named graphs for entity-statements' GRAPH pattern)."""
     out = {"labels": [], "alt_labels": [], "classes": [], "matches": []}
     keys = {RDFS_LABEL: "labels", SKOS + "prefLabel": "labels", SKOS + "altLabel": "alt_labels", RDF_TYPE: "classes", SKOS + "exactMatch": "matches"}
     for row in rows:
         key = keys.get(row["property"]["value"])
         if key:
             out[key].append(d.term(row["value"]))
+    if not out["labels"]:
+        out["labels"] = [Term(label, "literal", lang) for lang, label in (fallback or {}).items()]
     order = {"en": 0, "zh-hant": 1, "zh": 1, "ru": 2}
     out["labels"].sort(key=lambda t: (order.get(t.lang, 3), t.lang))
     out["alt_labels"].sort(key=lambda t: (order.get(t.lang, 3), t.lang, t.value))
     return out
+
+
+def derived_first_view(d: Describer, iri: str, inferred_only: bool) -> dict:
+    """The derived statements drawn in the first view (all of them up to INLINE_DERIVED, else none: the page
+    loads them from /api/derived when asked) and their number."""
+    if inferred_only:
+        return {"derived": [], "derived_count": 0}
+    rows = d.rows("entity-derived-count", iri)
+    count = int(rows[0]["count"]["value"]) if rows else 0
+    return {"derived": derived(d, iri) if 0 < count <= INLINE_DERIVED else [], "derived_count": count}
 
 
 def reified(d: Describer, rows: list[dict]) -> tuple | None:
@@ -174,8 +193,9 @@ def graph_context(d: Describer, iri: str) -> dict | None:
             size = Term(row["triples"]["value"], "literal", datatype=row["triples"].get("datatype", ""))
             return {
                 "entity": d.iri(iri), "labels": [], "alt_labels": [], "classes": [d.iri("http://www.w3.org/ns/sparql-service-description#NamedGraph")],
-                "matches": [], "properties": [(d.iri("http://rdfs.org/ns/void#triples"), [size])], "facts": [], "incoming": [],
-                "derived": [], "inferred_only": False, "statement": None, "self_card": None, "discrepancies": [],
+                "matches": [], "properties": [(d.iri("http://rdfs.org/ns/void#triples"), [size])], "fact_groups": [], "fact_count": 0,
+                "claim_count": 0, "incoming": [],
+                "derived": [], "derived_count": 0, "inferred_only": False, "statement": None, "self_card": None, "discrepancies": [],
             }
     return None
 

@@ -21,7 +21,7 @@ from .catalog import load_catalog, results_json
 from .errors import ConfigError, NotAcceptable, RakgError, TooManyRequests
 from .executor import QueryPool, StoreSpec, Wall
 from .linking import FederationProxy
-from .namespaces import BASE, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
+from .namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from .rdfio import canonical_turtle
 from .settings import Settings
 from .store import GraphStore, open_store, prepare_disk_store
@@ -56,16 +56,40 @@ class LabelIndex:
         return index
 
     def search(self, text: str, limit: int = 20) -> list[dict]:
-        """Entities whose label contains ``text``; exact matches first, then prefix matches, then the rest."""
+        """Resources whose label contains ``text``, best first: entities before claims (facts, observations,
+        discrepancies..., whose labels are sentences), then by how the label matches (the whole label, a whole word,
+        the start of a word, anywhere), then shorter labels first.
+
+        >>> index = LabelIndex([(fold(l), i, l, "en") for i, l in (
+        ...     (BASE + "id/fact/x", "Putin visits Hanoi"), (BASE + "id/event/y", "Putin's first visit"),
+        ...     (BASE + "id/person/z", "Vladimir Putin"))])
+        >>> [hit["iri"].rsplit("/", 1)[-1] for hit in index.search("putin")]
+        ['z', 'y', 'x']
+        """
         needle = fold(text)
         ranked = {}
         for folded, iri, label, lang in self.entries:
             if needle in folded:
-                rank = 0 if folded == needle else 1 if folded.startswith(needle) else 2
-                if iri not in ranked or rank < ranked[iri][0]:
-                    ranked[iri] = (rank, label, lang)
-        hits = sorted(ranked.items(), key=lambda item: (item[1][0], len(item[1][1]), item[0]))[:limit]
+                key = (iri.startswith(CLAIM_PATHS), _match_rank(needle, folded, label), len(label))
+                if iri not in ranked or key < ranked[iri][0]:
+                    ranked[iri] = (key, label, lang)
+        hits = sorted(ranked.items(), key=lambda item: (item[1][0], item[0]))[:limit]
         return [{"iri": iri, "matched": label, "lang": lang, "labels": self.names.get(iri, {})} for iri, (_, label, lang) in hits]
+
+
+CLAIM_PATHS = tuple(f"{BASE}id/{kind}/" for kind in FACT_KINDS)
+
+
+def _match_rank(needle: str, folded: str, label: str) -> int:
+    """0: the whole label; 1: a whole word of it; 2: the start of the label or of a word; 3: elsewhere."""
+    if folded == needle:
+        return 0
+    words = [fold(w) for w in re.split(r"[^\w]+", unicodedata.normalize("NFKC", label)) if w]
+    if needle in words:
+        return 1
+    if folded.startswith(needle) or any(w.startswith(needle) for w in words):
+        return 2
+    return 3
 
 
 class ResultCache:

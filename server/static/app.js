@@ -1,21 +1,24 @@
 // The query page: editor, example gallery, running queries, result views, downloads and shareable links.
 
 import { clear, el, loadLabels, saveBlob, setPrefixes } from "./dom.js";
-import { defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
+import { chartUnit, defaultView, insertPrefix, queryForm, setupEditor } from "./editor.js";
 import { renderTable } from "./table.js";
 import { chartSpec, renderChart } from "./chart.js";
-import { dateColumn, renderTimeline } from "./timeline.js";
-import { graphOf, renderGraph } from "./graph.js";
+import { timelineColumns } from "./timelinedata.js";
+import { graphUnavailable, nodeColumns } from "./graphdata.js";
 import { parseNTriples } from "./ntriples.js";
 import { setupGallery } from "./gallery.js";
 
 const $ = (selector) => document.querySelector(selector);
-const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0 };
+const state = { result: null, view: "table", query: "", form: "select", running: false, runs: 0, pick: {}, draws: 0 };
 let editor;
 
 function init() {
-  setPrefixes([...document.querySelectorAll(".prefix")].map((b) => [b.dataset.prefix, b.dataset.ns]));
-  editor = setupEditor($("#query"), $("#highlight"), run);
+  const prefixes = [...document.querySelectorAll(".prefix")].map((b) => [b.dataset.prefix, b.dataset.ns]);
+  setPrefixes(prefixes);
+  const terms = [];
+  editor = setupEditor($("#query"), { prefixes, terms, onRun: run, onChange: forgetLoadedTitle });
+  loadTerms(terms);
   setupGallery($("#gallery"), $("#gallery-filter"), loadExample);
   $("#run").addEventListener("click", run);
   $("#copy-link").addEventListener("click", copyLink);
@@ -25,6 +28,7 @@ function init() {
   }
   for (const button of document.querySelectorAll("button[data-view]")) button.addEventListener("click", () => switchView(button.dataset.view));
   for (const button of document.querySelectorAll("[data-download]")) button.addEventListener("click", () => download(button.dataset.download));
+  for (const select of document.querySelectorAll("#graph-pick select")) select.addEventListener("change", pickColumns);
   window.addEventListener("hashchange", loadFromHash);
   if (!loadFromHash() && $("#query").dataset.fromUrl === "true") run();
   if (!editor.value.trim()) editor.value = STARTER;
@@ -34,7 +38,7 @@ const STARTER = `# Every state with its English and Chinese label
 SELECT ?state ?en ?zh WHERE {
   ?state a rakg:SovereignState ;
          rdfs:label ?en , ?zh .
-  FILTER (LANG(?en) = "en" && LANGMATCHES(LANG(?zh), "zh-Hant"))
+  FILTER (LANGMATCHES(LANG(?en), "en") && LANGMATCHES(LANG(?zh), "zh-Hant"))
 }
 ORDER BY ?en
 `;
@@ -54,12 +58,32 @@ function loadFromHash() {
   return true;
 }
 
-function loadExample(item) {
+/** The ontology's classes, properties and named values for completion, from GET /api/terms. */
+async function loadTerms(terms) {
+  try {
+    const response = await fetch("/api/terms", { headers: { Accept: "application/json" } });
+    if (response.ok) terms.push(...(await response.json()));
+  } catch (error) {
+    // completion then offers keywords and prefixes only
+  }
+}
+
+/** Put a named query in the editor (and run it when `runNow`); its title shows until the text is replaced. */
+function loadExample(item, runNow = false) {
   editor.value = item.query;
+  state.loadedText = item.query;
   $("#loaded-title").textContent = "— " + item.title;
-  $("#query").focus();
-  $("#query").setSelectionRange(0, 0);
-  $("#query").scrollTop = 0;
+  $("#loaded-title").dataset.slug = item.slug;
+  editor.focus();
+  if (runNow) run();
+}
+
+function forgetLoadedTitle(text) {
+  if (state.loadedText !== undefined && text !== state.loadedText) {
+    $("#loaded-title").textContent = "";
+    delete $("#loaded-title").dataset.slug;
+    state.loadedText = undefined;
+  }
 }
 
 function togglePrefixes() {
@@ -152,12 +176,13 @@ async function showResult(result, truncated, header, elapsed) {
 function isAvailable(view, result) {
   if (!result || result.boolean !== undefined) return view === "table";
   if (view === "bar" || view === "line") return chartSpec(result) !== null;
-  if (view === "timeline") return dateColumn(result) !== null;
-  if (view === "graph") return graphOf(result).nodes.length > 0;
+  if (view === "timeline") return timelineColumns(result) !== null;
+  if (view === "graph") return graphUnavailable(result, state.pick) === "";
   return true;
 }
 
 function enableViews(result) {
+  setupGraphPick(result);
   for (const button of document.querySelectorAll("button[data-view]")) button.disabled = !result || !isAvailable(button.dataset.view, result);
   for (const button of document.querySelectorAll("[data-download]")) button.disabled = !result;
   const graphResult = state.form === "construct" || state.form === "describe";
@@ -168,6 +193,36 @@ function enableViews(result) {
   second.textContent = graphResult ? "JSON-LD" : "JSON";
 }
 
+/** The column pickers of the graph view (SELECT results with two or more columns of IRIs) and the reason line. */
+function setupGraphPick(result) {
+  const box = $("#graph-pick");
+  const columns = result && !result.graph && result.boolean === undefined ? nodeColumns(result) : [];
+  box.hidden = columns.length < 2;
+  state.pick = {};
+  for (const [id, optional] of [["#graph-from", false], ["#graph-to", false], ["#graph-label", true]]) {
+    const select = clear($(id));
+    const vars = optional ? result && result.head ? result.head.vars : [] : columns;
+    select.append(el("option", { value: "" }, optional ? "(none 無)" : "—"), ...vars.map((v) => el("option", { value: v }, "?" + v)));
+  }
+  showGraphReason(result);
+}
+
+function showGraphReason(result) {
+  const reason = result ? graphUnavailable(result, state.pick) : "";
+  const button = $('button[data-view="graph"]');
+  button.title = reason ? `Graph: ${reason}` : "";
+  $("#graph-reason").textContent = reason && result && result.boolean === undefined ? `Graph: ${reason}.` : "";
+}
+
+function pickColumns() {
+  state.pick = { from: $("#graph-from").value, to: $("#graph-to").value, label: $("#graph-label").value };
+  const ready = graphUnavailable(state.result, state.pick) === "";
+  $('button[data-view="graph"]').disabled = !ready;
+  showGraphReason(state.result);
+  if (ready) switchView("graph");
+  else if (state.view === "graph") switchView("table");
+}
+
 /** Show the current result in one of the views: table, bar, line, timeline, graph. */
 function switchView(view) {
   state.view = view;
@@ -175,11 +230,21 @@ function switchView(view) {
   const target = clear($("#view"));
   target.dataset.current = view;
   if (!state.result) return;
-  if (view === "bar" || view === "line") renderChart(target, state.result, view);
-  else if (view === "timeline") renderTimeline(target, state.result);
-  else if (view === "graph") renderGraph(target, state.result);
+  if (view === "bar" || view === "line") renderChart(target, state.result, view, chartUnit(state.query));
+  else if (view === "timeline" || view === "graph") drawLater(target, view);
   else renderTable(target, state.result);
   if (location.hash.includes("query=")) updateShareLink(false);
+}
+
+/** Draw the timeline or the graph once its module (and its library, vis-timeline or Cytoscape.js, some 180 kB
+ * gzipped each) has loaded: the query page does not load them until one of these views is opened. */
+async function drawLater(target, view) {
+  const ticket = ++state.draws;
+  const [result, pick] = [state.result, state.pick];
+  const module = await (view === "timeline" ? import("./timeline.js") : import("./graph.js"));
+  if (ticket !== state.draws || state.view !== view || state.result !== result) return;
+  if (view === "timeline") module.renderTimeline(target, result);
+  else module.renderGraph(target, result, pick);
 }
 
 /** Re-issue the query in a download format (csv, json, ttl, jsonld) and save the file. */

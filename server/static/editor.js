@@ -1,105 +1,107 @@
-// The SPARQL editor: a plain textarea over a syntax-highlighted copy of its text.
+// The SPARQL editor: CodeMirror 6 with the SPARQL language (highlighting, bracket matching, folding, search)
+// and completion of the predeclared prefixes and of the ontology's classes, properties and named values.
+// The page's <textarea id="query"> stays the form field: it is hidden and kept equal to the editor's text.
+// The editor lives in a shadow root: there CodeMirror puts its styles in a constructed style sheet, which the
+// page's Content-Security-Policy (style-src 'self', no inline <style>) allows.
 
-import { clear } from "./dom.js";
+import { EditorView, HighlightStyle, autocompletion, basicSetup, indentWithTab, keymap, sparql, syntaxHighlighting, tags } from "./vendor/codemirror.js";
 
-const KEYWORDS = new Set(
-  ("select distinct reduced as where from named prefix base construct describe ask order by asc desc limit offset " +
-    "group having values optional filter bind union minus graph service silent exists not in a true false undef " +
-    "count sum min max avg sample group_concat separator str lang langmatches datatype bound iri uri bnode rand abs ceil " +
-    "floor round concat strlen ucase lcase encode_for_uri contains strstarts strends strbefore strafter year month day " +
-    "hours minutes seconds timezone tz now uuid struuid md5 sha1 sha256 sha384 sha512 coalesce if strlang strdt sameterm " +
-    "isiri isuri isblank isliteral isnumeric regex substr replace").split(" "),
-);
+const KEYWORDS = ("SELECT DISTINCT WHERE FILTER OPTIONAL UNION MINUS GRAPH SERVICE BIND VALUES ORDER BY GROUP HAVING LIMIT OFFSET " +
+  "CONSTRUCT DESCRIBE ASK PREFIX BASE FROM NAMED AS ASC DESC COUNT SUM MIN MAX AVG SAMPLE GROUP_CONCAT SEPARATOR " +
+  "LANG LANGMATCHES STR DATATYPE BOUND COALESCE IF REGEX CONTAINS STRSTARTS YEAR EXISTS NOT IN").split(" ");
 
-const TOKEN = new RegExp(
-  [
-    "(?<comment>#[^\\n]*)",
-    "(?<iri><[^<>\"{}|^`\\\\\\s]*>)",
-    "(?<string>\"\"\"[\\s\\S]*?\"\"\"|'''[\\s\\S]*?'''|\"(?:[^\"\\\\\\n]|\\\\.)*\"|'(?:[^'\\\\\\n]|\\\\.)*')",
-    "(?<variable>[?$][\\p{L}\\p{N}_]+)",
-    "(?<lang>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
-    "(?<pname>(?:[\\p{L}][\\p{L}\\p{N}_.-]*)?:[\\p{L}\\p{N}_:%.-]*[\\p{L}\\p{N}_:%-]|(?:[\\p{L}][\\p{L}\\p{N}_.-]*)?:)",
-    "(?<number>[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?)",
-    "(?<word>[\\p{L}_][\\p{L}\\p{N}_]*)",
-    "(?<punct>\\^\\^|[{}()\\[\\].,;*=<>!|&/+-])",
-  ].join("|"),
-  "gu",
-);
+const THEME = EditorView.theme({
+  "&": { height: "100%", fontSize: "0.9rem", backgroundColor: "#fbfcfe" },
+  "&.cm-focused": { outline: "none" },
+  ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" },
+  ".cm-gutters": { backgroundColor: "#f1f4f8", borderRight: "1px solid var(--line)" },
+});
 
-/** The highlighted pieces of a query: [{text, kind}] with kind '' for plain text. */
-export function tokenize(text) {
-  const pieces = [];
-  let last = 0;
-  for (const match of text.matchAll(TOKEN)) {
-    if (match.index > last) pieces.push({ text: text.slice(last, match.index), kind: "" });
-    const kind = Object.entries(match.groups).find(([, value]) => value !== undefined)[0];
-    const word = match[0];
-    const wordKind = kind === "word" ? (KEYWORDS.has(word.toLowerCase()) ? "keyword" : "") : kind;
-    pieces.push({ text: word, kind: wordKind });
-    last = match.index + word.length;
+const COLOURS = syntaxHighlighting(HighlightStyle.define([
+  { tag: tags.keyword, color: "#8b1e6b", fontWeight: "600" },
+  { tag: tags.variableName, color: "#0b6e4f" },
+  { tag: tags.namespace, color: "#2458a6" },
+  { tag: [tags.url, tags.typeName], color: "#1f4e79" },
+  { tag: tags.string, color: "#a0522d" },
+  { tag: [tags.integer, tags.float, tags.bool], color: "#9b5d00" },
+  { tag: tags.annotation, color: "#a0522d" },
+  { tag: tags.comment, color: "#7b8594", fontStyle: "italic" },
+]));
+
+/** Completion options: keywords, "prefix:" for every predeclared prefix, and every ontology term by prefixed name. */
+export function completionOptions(prefixes, terms) {
+  const options = KEYWORDS.map((word) => ({ label: word, type: "keyword" }));
+  for (const [prefix, namespace] of prefixes) options.push({ label: `${prefix}:`, type: "namespace", detail: namespace });
+  for (const term of terms) {
+    const labels = term.labels || {};
+    const zh = Object.entries(labels).find(([lang]) => lang.startsWith("zh"));
+    options.push({
+      label: term.short, type: term.kind === "class" ? "class" : term.kind === "value" ? "constant" : "property",
+      detail: [labels.en, zh ? zh[1] : ""].filter(Boolean).join(" · "), info: term.iri,
+    });
   }
-  if (last < text.length) pieces.push({ text: text.slice(last), kind: "" });
-  return pieces;
+  return options;
 }
 
-/** Wire the editor: highlighting, scroll sync, Tab indentation and Ctrl+Enter to run. */
-export function setupEditor(textarea, code, onRun) {
-  const render = () => {
-    clear(code);
-    for (const piece of tokenize(textarea.value)) {
-      if (piece.kind) {
-        const span = document.createElement("span");
-        span.className = "tok-" + piece.kind;
-        span.textContent = piece.text;
-        code.append(span);
-      } else {
-        code.append(document.createTextNode(piece.text));
-      }
-    }
-    code.append(document.createTextNode("\n "));
-    syncScroll();
+function completionSource(prefixes, terms) {
+  let options = null;
+  let known = -1;
+  return (context) => {
+    if (known !== terms.length) [options, known] = [completionOptions(prefixes, terms), terms.length];
+    const word = context.matchBefore(/[\w.-]*:?[\w.-]*/u);
+    if (!word || (word.from === word.to && !context.explicit)) return null;
+    return { from: word.from, options, validFor: /^[\w.-]*:?[\w.-]*$/u };
   };
-  const syncScroll = () => {
-    code.parentElement.scrollTop = textarea.scrollTop;
-    code.parentElement.scrollLeft = textarea.scrollLeft;
-  };
-  textarea.addEventListener("input", render);
-  textarea.addEventListener("scroll", syncScroll);
-  textarea.addEventListener("keydown", (event) => onKey(event, textarea, render, onRun));
-  render();
+}
+
+/** Replace the textarea by a CodeMirror editor; Ctrl+Enter calls onRun, onChange is told of every edit.
+ * `terms` may be filled later (completion reads it when asked). */
+export function setupEditor(textarea, { prefixes = [], terms = [], onRun, onChange }) {
+  const host = document.createElement("div");
+  host.className = "editor-host";
+  textarea.after(host);
+  const root = host.attachShadow({ mode: "open" });
+  const view = new EditorView({
+    root,
+    doc: textarea.value,
+    extensions: [
+      basicSetup,
+      sparql(),
+      COLOURS,
+      keymap.of([{ key: "Mod-Enter", run: () => (onRun(), true) }, indentWithTab]),
+      autocompletion({ override: [completionSource(prefixes, terms)] }),
+      EditorView.lineWrapping,
+      THEME,
+      EditorView.contentAttributes.of({ "aria-label": "SPARQL query text", spellcheck: "false", autocapitalize: "off" }),
+      EditorView.updateListener.of((update) => {
+        if (!update.docChanged) return;
+        textarea.value = update.state.doc.toString();
+        if (onChange) onChange(textarea.value);
+      }),
+    ],
+  });
+  textarea.hidden = true;
+  root.append(view.dom);
   return {
+    view,
     get value() {
-      return textarea.value;
+      return view.state.doc.toString();
     },
     set value(text) {
-      textarea.value = text;
-      render();
+      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 } });
     },
-    render,
-    focusAt: (line, column) => focusAt(textarea, line, column),
+    focus: () => view.focus(),
+    focusAt: (line, column) => focusAt(view, line, column),
   };
 }
 
-function onKey(event, textarea, render, onRun) {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-    event.preventDefault();
-    onRun();
-  } else if (event.key === "Tab" && !event.shiftKey && !event.ctrlKey && !event.altKey) {
-    event.preventDefault();
-    const { selectionStart: start, selectionEnd: end, value } = textarea;
-    textarea.value = value.slice(0, start) + "  " + value.slice(end);
-    textarea.selectionStart = textarea.selectionEnd = start + 2;
-    render();
-  }
-}
-
-/** Put the caret at a 1-based line and column and select that line. */
-function focusAt(textarea, line, column) {
-  const lines = textarea.value.split("\n");
-  const row = Math.min(Math.max(line, 1), lines.length) - 1;
-  const offset = lines.slice(0, row).reduce((sum, l) => sum + l.length + 1, 0);
-  textarea.focus();
-  textarea.setSelectionRange(offset + Math.min(Math.max(column - 1, 0), lines[row].length), offset + lines[row].length);
+/** Put the caret at a 1-based line and column and select the rest of that line. */
+function focusAt(view, line, column) {
+  const doc = view.state.doc;
+  const row = doc.line(Math.min(Math.max(line, 1), doc.lines));
+  const anchor = row.from + Math.min(Math.max(column - 1, 0), row.length);
+  view.dispatch({ selection: { anchor, head: row.to }, scrollIntoView: true });
+  view.focus();
 }
 
 /** Insert "PREFIX p: <ns>" at the top of the query unless that prefix is already declared. */
@@ -123,6 +125,12 @@ export function queryForm(text) {
     .replace(/\b(PREFIX\s+[\w.-]*:|BASE)\s*/gi, " ");
   const match = body.match(/\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i);
   return match ? match[1].toLowerCase() : "";
+}
+
+/** The unit a '#unit: text' comment gives the numbers of the result ('' when none), for the charts' value axis. */
+export function chartUnit(text) {
+  const match = text.match(/^\s*#\s*unit\s*:\s*(.+?)\s*$/im);
+  return match ? match[1] : "";
 }
 
 /** The view a '#defaultView:Name' comment asks for ('table' when none). */

@@ -1,8 +1,9 @@
-// The example gallery: the named queries of queries/ from GET /api/queries, loadable in one click.
+// The example gallery: the named queries of queries/ from GET /api/queries; one click loads one into the
+// editor, one click on its Run button loads and runs it.
 
 import { clear, el } from "./dom.js";
 
-/** Fetch the named queries and list them in `list`; `onPick(item)` loads one into the editor. */
+/** Fetch the named queries and list them in `list`; `onPick(item, run)` loads one into the editor (and runs it). */
 export async function setupGallery(list, filter, onPick) {
   let items = [];
   try {
@@ -35,12 +36,14 @@ function card(item, onPick) {
     el("span", { class: "example-title" }, item.title || item.slug),
     item.title_zh ? el("span", { class: "example-title-zh", lang: "zh-Hant" }, item.title_zh) : null,
   );
-  button.addEventListener("click", () => onPick(item));
+  button.addEventListener("click", () => onPick(item, false));
+  const runButton = el("button", { type: "button", class: "example-run", "data-slug": item.slug, title: `Run “${item.title || item.slug}”` }, "▶ Run ", el("span", { lang: "zh-Hant" }, "執行"));
+  runButton.addEventListener("click", () => onPick(item, true));
   const tags = (item.tags || []).map((tag) => el("span", { class: "tag" }, tag));
   return el(
     "li",
     { class: "gallery-item" },
-    button,
+    el("div", { class: "example-head" }, button, runButton),
     item.description ? el("p", { class: "example-description" }, item.description) : null,
     tags.length ? el("p", { class: "tags" }, tags) : null,
   );

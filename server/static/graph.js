@@ -1,126 +1,82 @@
-// The graph view: the IRIs of a result as nodes, each row linking its consecutive IRI columns;
-// laid out by a small force simulation and drawn in SVG.
+// The graph view, drawn by Cytoscape.js: for CONSTRUCT and DESCRIBE results every triple whose object is an IRI or
+// blank node is an edge subject → object labelled by the predicate's prefixed name, and literal objects are
+// attributes of their subject (rdfs:label gives the node its name); for SELECT results the user picks the two
+// columns to connect (and optionally the column that labels the edges).
 
-import { el, localHref, nameOf, svg } from "./dom.js";
+import cytoscape from "./vendor/cytoscape.js";
+import { BASE, el, localHref, shortName } from "./dom.js";
+import { MAX_NODES, graphOf, graphUnavailable, nodeName } from "./graphdata.js";
 
-const MAX_NODES = 300;
+// Cytoscape adds a <style> element (position: relative on its container) unless an element with this id exists;
+// the page's CSP refuses inline styles, so the rule is in app.css and this marker stands in for the element.
+const CY_STYLE_ID = "__________cytoscape_stylesheet";
 
-/** {nodes, edges} of a result: nodes are IRIs, edges join the IRI cells of a row in column order. */
-export function graphOf(result) {
-  const nodes = new Map();
-  const edges = new Map();
-  const vars = result.head.vars || [];
-  for (const row of result.results.bindings) {
-    const iris = vars.filter((v) => row[v] && row[v].type === "uri").map((v) => ({ v, iri: row[v].value }));
-    for (const { iri } of iris) if (!nodes.has(iri) && nodes.size < MAX_NODES) nodes.set(iri, { iri, degree: 0 });
-    for (let i = 1; i < iris.length; i += 1) {
-      const [a, b] = [iris[i - 1], iris[i]];
-      if (a.iri === b.iri || !nodes.has(a.iri) || !nodes.has(b.iri)) continue;
-      const key = `${a.iri} ${b.iri}`;
-      if (!edges.has(key)) {
-        edges.set(key, { source: nodes.get(a.iri), target: nodes.get(b.iri), label: b.v });
-        nodes.get(a.iri).degree += 1;
-        nodes.get(b.iri).degree += 1;
-      }
-    }
+// Labels too small to read at the current zoom are not drawn (min-zoomed-font-size): a 500-node graph shows its
+// shape first and its names as one zooms in.
+const STYLE = [
+  { selector: "node", style: { "background-color": "#1f4e79", label: "data(name)", "font-size": 10, color: "#1d2430", "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": 140, "text-outline-color": "#fff", "text-outline-width": 2, "min-zoomed-font-size": 9, width: "data(size)", height: "data(size)" } },
+  { selector: "node.external", style: { "background-color": "#b7862b" } },
+  { selector: "node.bnode", style: { "background-color": "#8a94a3", shape: "round-rectangle" } },
+  { selector: "node:selected", style: { "border-width": 3, "border-color": "#b7862b" } },
+  { selector: "edge", style: { width: 1.2, "line-color": "#aab4c2", "target-arrow-color": "#aab4c2", "target-arrow-shape": "triangle", "curve-style": "bezier", label: "data(label)", "font-size": 8, color: "#5b6675", "text-rotation": "autorotate", "text-background-color": "#fff", "text-background-opacity": 0.8, "text-background-padding": 1, "min-zoomed-font-size": 9 } },
+];
+
+/** Draw the result's graph into `target` (Cytoscape, fCoSE layout), with a text list of the edges beside it. */
+export function renderGraph(target, result, pick = {}) {
+  const reason = graphUnavailable(result, pick);
+  if (reason) {
+    target.append(el("p", { class: "empty" }, `No graph: ${reason}. 無法繪製關係圖。`));
+    return null;
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()] };
-}
-
-/** Lay out the nodes (x, y in [0, width] x [0, height]) with a deterministic force simulation. */
-export function layout(nodes, edges, width, height) {
-  const n = nodes.length;
-  nodes.forEach((node, i) => {
-    const angle = (2 * Math.PI * i) / Math.max(n, 1);
-    const radius = Math.min(width, height) * 0.35 * (0.6 + 0.4 * ((i * 7919) % 13) / 13);
-    node.x = width / 2 + radius * Math.cos(angle);
-    node.y = height / 2 + radius * Math.sin(angle);
+  if (!document.getElementById(CY_STYLE_ID)) document.head.append(el("meta", { id: CY_STYLE_ID, name: "cytoscape-style", content: "app.css" }));
+  const { nodes, edges, cut } = graphOf(result, pick);
+  const degree = new Map();
+  for (const e of edges) for (const id of [e.source, e.target]) degree.set(id, (degree.get(id) || 0) + 1);
+  const canvas = el("div", { class: "graph-canvas", role: "img", "aria-label": `Graph of ${nodes.length} resources and ${edges.length} links` });
+  const details = el("aside", { class: "graph-details", "aria-live": "polite" }, el("p", { class: "empty" }, "Click a node for its details. 點選節點檢視細節。"));
+  const fit = el("button", { type: "button", class: "graph-fit" }, "Fit 全圖");
+  const note = `${nodes.length} resources, ${edges.length} links${cut ? ` (the first ${MAX_NODES} resources only)` : ""}; drag to pan, scroll to zoom.`;
+  target.append(el("p", { class: "view-note" }, note, " ", fit), el("div", { class: "graph-wrapper", "data-nodes": nodes.length, "data-edges": edges.length }, canvas, details), edgeList(nodes, edges));
+  const cy = cytoscape({
+    container: canvas,
+    elements: [
+      ...nodes.map((n) => ({ data: { id: n.id, name: shorten(nodeName(n)), size: Math.min(10 + 2 * (degree.get(n.id) || 0), 36) }, classes: n.kind === "bnode" ? "bnode" : n.iri.startsWith(BASE) ? "" : "external" })),
+      ...edges.map((e) => ({ data: e })),
+    ],
+    style: STYLE,
+    layout: { name: nodes.length > 1 ? "fcose" : "grid", animate: false, randomize: true, nodeRepulsion: 6000, idealEdgeLength: 90, quality: nodes.length > 300 ? "draft" : "default" },
+    minZoom: 0.05,
+    maxZoom: 4,
   });
-  const k = Math.sqrt((width * height) / Math.max(n, 1)) * 0.75;
-  const iterations = n > 150 ? 160 : 300;
-  for (let step = 0; step < iterations; step += 1) {
-    const temperature = (Math.min(width, height) / 8) * (1 - step / iterations) + 1;
-    for (const node of nodes) node.dx = node.dy = 0;
-    repel(nodes, k);
-    attract(edges, k);
-    for (const node of nodes) move(node, temperature, width, height);
-  }
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  cy.on("tap", "node", (event) => showNode(details, byId.get(event.target.id()), edges));
+  fit.addEventListener("click", () => cy.fit(undefined, 20));
+  return cy;
 }
 
-function repel(nodes, k) {
-  for (let i = 0; i < nodes.length; i += 1) {
-    for (let j = i + 1; j < nodes.length; j += 1) {
-      const a = nodes[i];
-      const b = nodes[j];
-      let dx = a.x - b.x;
-      let dy = a.y - b.y;
-      let distance = Math.hypot(dx, dy);
-      if (distance < 0.01) {
-        dx = (i % 3) - 1 || 1;
-        dy = (j % 3) - 1 || 1;
-        distance = 1;
-      }
-      const force = (k * k) / distance;
-      a.dx += (dx / distance) * force;
-      a.dy += (dy / distance) * force;
-      b.dx -= (dx / distance) * force;
-      b.dy -= (dy / distance) * force;
-    }
-  }
+function shorten(text) {
+  return text.length > 48 ? text.slice(0, 47) + "…" : text;
 }
 
-function attract(edges, k) {
-  for (const { source, target } of edges) {
-    const dx = source.x - target.x;
-    const dy = source.y - target.y;
-    const distance = Math.max(Math.hypot(dx, dy), 0.01);
-    const force = (distance * distance) / k;
-    source.dx -= (dx / distance) * force;
-    source.dy -= (dy / distance) * force;
-    target.dx += (dx / distance) * force;
-    target.dy += (dy / distance) * force;
+function showNode(panel, node, edges) {
+  panel.replaceChildren();
+  const href = node.iri ? localHref(node.iri) : null;
+  panel.append(el("h3", {}, href ? el("a", { href }, nodeName(node)) : nodeName(node)));
+  if (node.iri) panel.append(el("p", {}, el("code", { class: "iri" }, shortName(node.iri))));
+  if (node.attributes.length) {
+    panel.append(el("dl", { class: "graph-attributes" }, node.attributes.flatMap((a) => [el("dt", {}, a.label), el("dd", a.lang ? { lang: a.lang } : {}, a.value)])));
   }
+  const links = edges.filter((e) => e.source === node.id || e.target === node.id).length;
+  panel.append(el("p", { class: "view-note" }, `${links} link${links === 1 ? "" : "s"}`));
 }
 
-function move(node, temperature, width, height) {
-  node.dx += (width / 2 - node.x) * 0.02;
-  node.dy += (height / 2 - node.y) * 0.02;
-  const length = Math.max(Math.hypot(node.dx, node.dy), 0.01);
-  node.x = Math.min(width - 20, Math.max(20, node.x + (node.dx / length) * Math.min(length, temperature)));
-  node.y = Math.min(height - 20, Math.max(20, node.y + (node.dy / length) * Math.min(length, temperature)));
-}
-
-/** Draw the graph of the result into `target`. */
-export function renderGraph(target, result) {
-  const { nodes, edges } = graphOf(result);
-  if (!nodes.length) {
-    target.append(el("p", { class: "empty" }, "No IRIs in the result to draw. 結果中沒有 IRI。"));
-    return;
-  }
-  const width = Math.max(target.clientWidth || 0, 640);
-  const height = Math.max(420, Math.min(900, 160 + nodes.length * 12));
-  layout(nodes, edges, width, height);
-  const chart = svg("svg", { class: "graph", viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": `Graph of ${nodes.length} resources and ${edges.length} links` });
-  const edgeGroup = svg("g", { class: "edges" });
-  for (const edge of edges) {
-    const line = svg("line", { x1: edge.source.x, y1: edge.source.y, x2: edge.target.x, y2: edge.target.y, class: "edge" });
-    line.append(svg("title", {}, `${nameOf(edge.source.iri)} → ?${edge.label} → ${nameOf(edge.target.iri)}`));
-    edgeGroup.append(line);
-  }
-  const nodeGroup = svg("g", { class: "nodes" });
-  for (const node of nodes) nodeGroup.append(drawNode(node));
-  chart.append(edgeGroup, nodeGroup);
-  const note = nodes.length >= MAX_NODES ? ` (first ${MAX_NODES} resources only)` : "";
-  target.append(el("p", { class: "view-note" }, `${nodes.length} resources, ${edges.length} links${note}.`), el("div", { class: "graph-wrapper" }, chart));
-}
-
-function drawNode(node) {
-  const name = nameOf(node.iri);
-  const link = svg("a", { href: localHref(node.iri), class: "node", "data-iri": node.iri });
-  link.append(
-    svg("circle", { cx: node.x, cy: node.y, r: Math.min(5 + node.degree, 14), class: node.iri.startsWith("https://w3id.org/rakg/") ? "node-dot" : "node-dot external" }),
-    svg("text", { x: node.x + 8, y: node.y - 8, class: "node-label" }, name.length > 40 ? name.slice(0, 39) + "…" : name),
-    svg("title", {}, `${name}\n${node.iri}`),
+/** The edges as text (for screen readers, search in page and tests): "source —label→ target". */
+function edgeList(nodes, edges) {
+  const names = new Map(nodes.map((n) => [n.id, nodeName(n)]));
+  return el(
+    "details",
+    { class: "graph-text" },
+    el("summary", {}, `The ${edges.length} links as text 以文字列出連結`),
+    el("ol", { class: "graph-edges" }, edges.map((e) => el("li", { "data-source": e.source, "data-target": e.target, "data-label": e.label }, `${names.get(e.source)} —${e.label || "→"}→ ${names.get(e.target)}`))),
   );
-  return link;
 }

@@ -24,7 +24,7 @@ function readTerm(text) {
   return { term, rest: text.slice(whole.length) };
 }
 
-/** SPARQL-JSON-like rows {subject, predicate, object} of an N-Triples document. */
+/** SPARQL-JSON-like rows {subject, predicate, object} of an N-Triples document, marked `graph: true`. */
 export function parseNTriples(text) {
   const bindings = [];
   for (const raw of text.split("\n")) {
@@ -39,5 +39,5 @@ export function parseNTriples(text) {
     }
     if (row.object) bindings.push(row);
   }
-  return { head: { vars: ["subject", "predicate", "object"] }, results: { bindings } };
+  return { graph: true, head: { vars: ["subject", "predicate", "object"] }, results: { bindings } };
 }

@@ -1,9 +1,11 @@
-// The label search box in the header: live results from GET /api/search, in English and Chinese.
+// The label search box in the header: live results from GET /api/search (ranked there: entities before facts, an
+// exact label first), in English and Chinese; ArrowDown and ArrowUp walk through every hit.
 
 import { clear, el, htmlLang, localHref, shortName } from "./dom.js";
 
 const input = document.querySelector("#site-search");
 const list = document.querySelector("#site-search-results");
+const SHOWN = 20;
 let timer = null;
 let latest = 0;
 
@@ -11,18 +13,12 @@ async function search(text) {
   const ticket = ++latest;
   if (!text.trim()) return show([], text);
   try {
-    const response = await fetch(`/api/search?q=${encodeURIComponent(text)}&limit=60`, { headers: { Accept: "application/json" } });
-    const found = response.ok ? await response.json() : [];
-    const hits = [...found.filter((h) => !isClaim(h.iri)), ...found.filter((h) => isClaim(h.iri))].slice(0, 12);
+    const response = await fetch(`/api/search?q=${encodeURIComponent(text)}&limit=${SHOWN}`, { headers: { Accept: "application/json" } });
+    const hits = response.ok ? await response.json() : [];
     if (ticket === latest) show(hits, text);
   } catch (error) {
     if (ticket === latest) show([], text);
   }
-}
-
-/** Facts, observations, discrepancies: their labels are sentences, so entities are listed first. */
-function isClaim(iri) {
-  return /^https:\/\/w3id\.org\/rakg\/id\/(fact|observation|discrepancy|dataset)\//.test(iri);
 }
 
 function labelOf(labels, prefix) {
@@ -52,6 +48,14 @@ function show(hits, text) {
   input.setAttribute("aria-expanded", String(!list.hidden));
 }
 
+/** Focus the hit number `index` of the list (when there is one). */
+function walk(event, index) {
+  const links = list.querySelectorAll("a");
+  if (!links.length) return;
+  event.preventDefault();
+  links[index].focus();
+}
+
 if (input && list) {
   input.addEventListener("input", () => {
     clearTimeout(timer);
@@ -59,10 +63,14 @@ if (input && list) {
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Escape") show([], "");
-    if (event.key === "ArrowDown" && list.querySelector("a")) {
-      event.preventDefault();
-      list.querySelector("a").focus();
-    }
+    if (event.key === "ArrowDown") walk(event, 0);
+  });
+  list.addEventListener("keydown", (event) => {
+    const links = [...list.querySelectorAll("a")];
+    const at = links.indexOf(document.activeElement);
+    if (event.key === "ArrowDown") walk(event, Math.min(at + 1, links.length - 1));
+    else if (event.key === "ArrowUp") at > 0 ? walk(event, at - 1) : (event.preventDefault(), input.focus());
+    else if (event.key === "Escape") (show([], ""), input.focus());
   });
   document.addEventListener("click", (event) => {
     if (!event.target.closest(".site-search")) show([], "");

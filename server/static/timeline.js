@@ -1,133 +1,75 @@
-// The timeline view: results with a date-like column as labelled marks on an SVG time axis.
+// The timeline view, drawn by vis-timeline: one mark per event (the rows that name it are listed on click), a
+// point for an exact date and a span for a bounded one (columns ?earliest… and ?latest…), fitted to the data's
+// range on open, with zoom and pan.
 
-import { cellText, el, localHref, svg } from "./dom.js";
+import { DataSet, Timeline } from "./vendor/vis-timeline.js";
+import { el, iriLink } from "./dom.js";
+import { renderCell } from "./table.js";
+import { DAY, timelineColumns, timelineItems } from "./timelinedata.js";
 
-const XSD = "http://www.w3.org/2001/XMLSchema#";
-const DATE_TYPES = new Set(["date", "dateTime", "gYear", "gYearMonth", "dateTimeStamp"].map((t) => XSD + t));
-const PLAIN_DATE = /^(-?\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T[\d:.]+(?:Z|[+-]\d{2}:\d{2})?)?$/;
-const AXIS_Y = 44;
-const LANE = 20;
-const MAX_LANES = 18;
-
-/** {year, month, day, t, precision} for an xsd:date/gYear/gYearMonth cell or a string like 1991-07, else null. */
-export function parseDate(cell) {
-  if (!cell || cell.type !== "literal") return null;
-  if (cell.datatype && !DATE_TYPES.has(cell.datatype) && cell.datatype !== XSD + "string") return null;
-  if (cell["xml:lang"]) return null;
-  const match = cell.value.trim().match(PLAIN_DATE);
-  if (!match) return null;
-  const year = Number(match[1]);
-  const month = match[2] ? Number(match[2]) : null;
-  const day = match[3] ? Number(match[3]) : null;
-  if ((month !== null && (month < 1 || month > 12)) || (day !== null && (day < 1 || day > 31))) return null;
-  const t = year + (month ? (month - 1) / 12 : 0) + (day ? (day - 1) / 365 : 0);
-  return { year, month, day, t, precision: day ? "day" : month ? "month" : "year" };
-}
-
-/** The first column whose values are mostly dates, or null. */
-export function dateColumn(result) {
-  if (!result.head || !result.head.vars) return null;
-  const rows = result.results.bindings;
-  return (
-    result.head.vars.find((v) => {
-      const cells = rows.map((r) => r[v]).filter(Boolean);
-      return cells.length > 0 && cells.filter((c) => parseDate(c)).length >= cells.length / 2;
-    }) || null
-  );
-}
-
-/** The columns that name an event: literal columns other than the date, IRIs as a fallback. */
-function labelColumns(result, dateVar) {
-  const rows = result.results.bindings;
-  const others = result.head.vars.filter((v) => v !== dateVar);
-  const literal = others.filter((v) => rows.some((r) => r[v] && r[v].type === "literal" && !parseDate(r[v])));
-  const english = literal.filter((v) => rows.some((r) => r[v] && (r[v]["xml:lang"] || "").startsWith("en")));
-  return { main: english[0] || literal[0] || others[0] || null, link: others.find((v) => rows.some((r) => r[v] && r[v].type === "uri")) || null };
-}
-
-/** Estimated width in pixels of a label (CJK characters are wider). */
-function textWidth(text) {
-  let width = 0;
-  for (const char of text) width += /[\u2e80-\uffef]/.test(char) ? 13 : 6.6;
-  return width;
-}
-
-/** Draw the timeline of the result into `target`. */
+/** Draw the timeline of the result into `target`; returns the vis Timeline (or null when nothing is dated). */
 export function renderTimeline(target, result) {
-  const dateVar = dateColumn(result);
-  if (!dateVar) {
-    target.append(el("p", { class: "empty" }, "No date column (xsd:date, xsd:gYear, xsd:gYearMonth or strings like 1991-07). 無日期欄位。"));
-    return;
+  const columns = timelineColumns(result);
+  const items = columns ? timelineItems(result, columns) : [];
+  if (!items.length) {
+    target.append(el("p", { class: "empty" }, "No date column (xsd:date, xsd:gYear, xsd:gYearMonth, strings like 1991-07, or ?earliest…/?latest… bounds). 無日期欄位。"));
+    return null;
   }
-  const { main, link } = labelColumns(result, dateVar);
-  const events = result.results.bindings
-    .map((row) => ({ row, date: parseDate(row[dateVar]), value: row[dateVar] ? row[dateVar].value : "" }))
-    .filter((e) => e.date)
-    .sort((a, b) => a.date.t - b.date.t);
-  const first = Math.floor(events[0].date.t);
-  const last = Math.floor(events[events.length - 1].date.t) + 1;
-  let width = Math.max(target.clientWidth || 0, 640, (last - first) * 36);
-  let x;
-  let lanes;
-  for (let attempt = 0; attempt < 4; attempt += 1) {
-    const span = width - 220;
-    x = (t) => 24 + ((t - first) / (last - first)) * span;
-    lanes = placeLabels(events, x, main);
-    if (Math.max(...lanes.map((e) => e.lane)) < MAX_LANES || width > 12000) break;
-    width = Math.round(width * 1.5);
-  }
-  const height = AXIS_Y + (Math.max(...lanes.map((e) => e.lane)) + 2) * LANE;
-  const right = Math.max(width, ...lanes.map((e) => e.end + 12));
-  const chart = svg("svg", { class: "timeline", viewBox: `0 0 ${right} ${height}`, width: right, height, role: "img", "aria-label": `Timeline of ${events.length} dated rows by ${dateVar}` });
-  chart.append(axis(first, last, x, height));
-  for (const item of lanes) chart.append(mark(item, x, link, result.head.vars));
-  target.append(el("p", { class: "view-note" }, `${events.length} dated rows on ?${dateVar}; label from ?${main || dateVar}.`));
-  target.append(el("div", { class: "timeline-wrapper" }, chart));
-}
-
-function placeLabels(events, x, main) {
-  const laneEnds = [];
-  return events.map((event) => {
-    const label = main ? cellText(event.row[main]) : event.row[Object.keys(event.row)[0]].value;
-    const start = x(event.date.t);
-    let lane = laneEnds.findIndex((end) => end < start - 6);
-    if (lane < 0) {
-      lane = laneEnds.length;
-      laneEnds.push(0);
-    }
-    const text = label.length > 60 ? label.slice(0, 59) + "…" : label;
-    laneEnds[lane] = start + 10 + textWidth(text);
-    return { ...event, lane, text, label, end: laneEnds[lane] };
-  });
-}
-
-function axis(first, last, x, height) {
-  const group = svg("g", { class: "axis timeline-axis" });
-  group.append(svg("line", { x1: x(first), x2: x(last), y1: AXIS_Y, y2: AXIS_Y, class: "axis-line" }));
-  const span = last - first;
-  const step = [1, 2, 5, 10, 20, 50, 100].find((s) => (x(first + s) - x(first)) >= 44) || 100;
-  for (let year = Math.ceil(first / step) * step; year <= last; year += step) {
-    group.append(
-      svg("line", { x1: x(year), x2: x(year), y1: AXIS_Y - 6, y2: height, class: "grid-line" }),
-      svg("text", { x: x(year), y: AXIS_Y - 12, "text-anchor": "middle", class: "tick-label" }, String(year)),
-    );
-  }
-  group.append(svg("title", {}, `${first}–${last} (${span} years)`));
-  return group;
-}
-
-function mark(item, x, link, vars) {
-  const cx = x(item.date.t);
-  const y = AXIS_Y + (item.lane + 1) * LANE;
-  const tooltip = vars.filter((v) => item.row[v]).map((v) => `${v}: ${cellText(item.row[v])}`).join("\n");
-  const group = svg("g", { class: `tl-event precision-${item.date.precision}`, "data-date": item.value });
-  group.append(
-    svg("line", { x1: cx, x2: cx, y1: AXIS_Y, y2: y - 4, class: "tl-stem" }),
-    svg("circle", { cx, cy: AXIS_Y, r: 5, class: "tl-mark" }),
-    svg("circle", { cx, cy: y - 4, r: 2.5, class: "tl-dot" }),
+  const spans = items.filter((i) => i.type === "range").length;
+  const details = el("aside", { class: "timeline-details", "aria-live": "polite" }, el("p", { class: "empty" }, "Click a mark for its rows. 點選標記檢視資料。"));
+  const canvas = el("div", { class: "timeline-canvas" });
+  const fit = el("button", { type: "button", class: "timeline-fit" }, "Fit 全覽");
+  target.append(
+    el("p", { class: "view-note" }, `${items.length} events from ${result.results.bindings.length} rows; scroll or pinch to zoom, drag to pan. `, fit),
+    legend(spans),
+    el("div", { class: "timeline-wrapper", "data-items": items.length, "data-spans": spans }, canvas, details),
   );
-  const text = svg("text", { x: cx + 6, y, class: "tl-label" }, item.text);
-  const target = link && item.row[link] ? svg("a", { href: localHref(item.row[link].value) }, text) : text;
-  group.append(target, svg("title", {}, tooltip));
-  return group;
+  const data = new DataSet(items.map((item) => ({
+    id: item.id, type: item.type, start: item.start, end: item.end, title: `${item.label} · ${item.text}`,
+    className: `tl-${item.precision}`, content: el("span", { class: "tl-content", "data-key": item.key }, shorten(item.label), " ", el("span", { class: "tl-date" }, item.text)),
+  })));
+  const [low, high] = range(items);
+  const pad = Math.max((high - low) * 0.03, 180 * DAY);
+  const timeline = new Timeline(canvas, data, {
+    stack: true, showCurrentTime: false, orientation: { axis: "top", item: "top" }, zoomKey: "", horizontalScroll: false, verticalScroll: true, maxHeight: 620,
+    min: new Date(low - 10 * pad), max: new Date(high + 10 * pad), start: new Date(low - pad), end: new Date(high + pad),
+    zoomMin: 30 * DAY, margin: { item: { horizontal: 2, vertical: 4 } }, tooltip: { followMouse: true },
+  });
+  timeline.on("select", ({ items: chosen }) => showRows(details, items[chosen[0]], result.head.vars));
+  fit.addEventListener("click", () => timeline.fit());
+  return timeline;
+}
+
+function range(items) {
+  const starts = items.map((i) => i.start.getTime());
+  const ends = items.map((i) => (i.end || i.start).getTime());
+  return [Math.min(...starts), Math.max(...ends)];
+}
+
+function shorten(text) {
+  return text.length > 60 ? text.slice(0, 59) + "…" : text;
+}
+
+function legend(spans) {
+  return el(
+    "p",
+    { class: "timeline-legend" },
+    el("span", { class: "legend-point" }, "● exact date (day, month or year) 確切日期"),
+    el("span", { class: "legend-range" }, `▬ bounded date, drawn from the earliest to the latest bound 日期區間 (${spans})`),
+    el("span", { class: "legend-open" }, "◆ one bound only (≥ not before, ≤ not after) 單邊界"),
+  );
+}
+
+/** The rows of one mark as a small table in the side panel. */
+function showRows(panel, item, vars) {
+  panel.replaceChildren();
+  if (!item) return;
+  panel.append(el("h3", {}, item.label, item.zh ? el("span", { lang: "zh-Hant", class: "tl-zh" }, " ", item.zh) : null));
+  if (/^https?:/.test(item.key)) panel.append(el("p", {}, iriLink(item.key)));
+  panel.append(el("p", { class: "view-note" }, `${item.text} · ${item.rows.length} row${item.rows.length === 1 ? "" : "s"}`));
+  const list = el("ol", { class: "timeline-rows" });
+  for (const row of item.rows) {
+    list.append(el("li", {}, el("dl", {}, vars.filter((v) => row[v]).flatMap((v) => [el("dt", {}, "?" + v), el("dd", {}, renderCell(row[v]))]))));
+  }
+  panel.append(list);
 }
