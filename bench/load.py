@@ -110,8 +110,10 @@ def fast_queries(queries: list[tuple[str, str]], graph: Path, max_seconds: float
     (server.executor), so that a slow one costs ``max_seconds``, not its whole run."""
     from server.errors import RakgError
     from server.executor import Job, QueryPool, StoreSpec
+    from server.store import open_store
 
-    pool = QueryPool(StoreSpec(files=(str(graph),)), size=2, timeout=max_seconds)
+    spec = StoreSpec(files=(str(graph),))
+    pool = QueryPool(spec, open_store(spec), size=2, timeout=max_seconds)
     kept, dropped = [], {}
     try:
         for slug, text in queries:
@@ -127,8 +129,8 @@ def fast_queries(queries: list[tuple[str, str]], graph: Path, max_seconds: float
 
 
 def warm_up(base: str, queries: list[tuple[str, str]], connections: int) -> None:
-    """Send every query over ``connections`` keep-alive connections at once: each connection belongs to one
-    gunicorn worker, so every worker that holds one has every answer in its result cache afterwards."""
+    """Send every query over ``connections`` keep-alive connections at once, so that every answer is in the
+    server's result cache afterwards."""
     parsed = urllib.parse.urlsplit(base)
     pool = [http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=600) for _ in range(connections)]
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
@@ -114,7 +113,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     query worker, which also checks its SERVICE clauses and nesting).  ``known_only``: None instead of sending the
     job to a query worker.  A federated answer (one that called SERVICE endpoints) is neither cached nor validated.
 
-    Raises TooManyRequests when ``client`` has used its query budget, and the errors of QueryPool.run.
+    Raises the errors of QueryPool.run (TooManyRequests when ``client`` has used its budget...).
     """
     key = _cache_key(service.content_hash, job)
     etag = f'"{key[:40]}"'
@@ -123,12 +122,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     cached = service.cache.get(key)
     if cached is not None:
         return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
-    service.budget.check(client)
-    started = time.monotonic()
-    try:
-        result = service.pool.run_inline(job) if known_only else service.pool.run(job)
-    finally:
-        service.budget.charge(client, time.monotonic() - started)
+    result = service.pool.run_inline(job, client) if known_only else service.pool.run(job, client)
     if result is None:
         return None
     entry = (result.body, result.format, result.rows, result.truncated)

@@ -143,17 +143,18 @@ def stats(config_file) -> None:
 @main.command()
 @config_option
 @setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "service_map",
-                 "client_budget", "cache_entries", "cache_bytes", "inline_seconds", "store")
+                 "client_budget", "max_client_queries", "network_isolation", "cache_entries", "cache_bytes", "inline_seconds", "store",
+                 "header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_client_connections")
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
 def serve(config_file, data, **options) -> None:
-    """Serve the SPARQL endpoint, linked-data pages and web UI with gunicorn (builds the graph first if needed)."""
+    """Serve the SPARQL endpoint, linked-data pages and web UI (builds the graph first if the sources changed)."""
     from .serve import run
 
     overrides = {k: v for k, v in options.items() if v is not None}
     if data:
         overrides["data"] = ",".join(str(Path(d).resolve()) for d in data)
     try:
-        run(load_settings(overrides, config_file=config_file), overrides, echo=click.echo)
+        run(load_settings(overrides, config_file=config_file), echo=click.echo)
     except RakgError as error:
         _fail(error)
 

@@ -99,7 +99,7 @@ class ResourceLimit(RakgError):
 
 
 class TooManyRequests(RakgError):
-    """A client used up its query budget; carries the seconds to wait (Retry-After)."""
+    """A client used up its query budget or runs too many queries at once; carries the seconds to wait (Retry-After)."""
 
     status = 429
 
@@ -109,6 +109,12 @@ class TooManyRequests(RakgError):
 
     def __reduce__(self):
         return (self.__class__, (self.message, self.where, self.retry_after))
+
+
+class ServerBusy(TooManyRequests):
+    """No query worker is free for this request; carries the seconds to wait (Retry-After)."""
+
+    status = 503
 
 
 class ConfigError(RakgError):

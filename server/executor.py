@@ -1,52 +1,54 @@
-"""Query workers: each SPARQL query runs in a child process that can be killed at the time limit.
+"""Query workers: each SPARQL query whose cost is not known runs in a worker process that can be killed at its limit.
 
-pyoxigraph cannot interrupt a running query, so the time limit is enforced by
-process: the request waits for the child's answer for ``timeout`` seconds,
-then kills it, answers 503 and starts a fresh child in the background.  Children
-are started with the 'spawn' method (safe in a threaded server) and open the
-store themselves.
+pyoxigraph cannot interrupt a running query, so the time limit is enforced by process: the request waits for its
+worker's answer for ``timeout`` seconds, then kills the worker and answers 503.  The workers are forked from one
+zygote that holds the store (server/zygote.py), so they share one copy of the data and a replacement is ready in
+milliseconds; the zygote and its workers are walled into a network of their own (server/sandbox.py).
 
-A child may use at most QUERY_MEMORY bytes of address space beyond what the open
-store takes: a query that needs more (an ORDER BY over a cartesian product grows
-by gigabytes within seconds) makes the engine abort, and the request gets 503
-instead of the machine running out of memory.  A query so long or deeply nested
-that the engine's recursive parser or planner overflows the stack kills its child
-with SIGSEGV; that request gets 400.  Either way the child is replaced.
+A worker may use at most ``memory`` bytes of address space beyond what it started with: a query that needs more
+(an ORDER BY over a cartesian product grows by gigabytes within seconds) makes the engine abort, and the request
+gets 503 naming the memory limit.  A query that still overflows the engine's stack kills its worker with SIGSEGV;
+that request gets 400.  Either way the worker is replaced, and no request is sent to a dead one.
 
-The hop to a worker (pickling, the pipe, waking two processes) costs about half a millisecond, which is most
-of the time of a cheap query.  So a pool given an ``inline`` store (the request process's own copy of the
-data) remembers the jobs that a worker answered within ``inline_seconds``, keyed by the job with its query
-normalized (no comments, blanks collapsed: protocol.normalize_query).  When such a job comes again (the
-result cache bypassed, e.g. by a cache-busting comment) it runs in the request thread.  The data cannot
-change while the process lives and the engine is deterministic, so a job that took 5 ms in a worker takes
-about 5 ms again: it needs no time limit, and the limit still guards every query whose cost is unknown.
+Workers are shared fairly (server/fairness.py): a client may run at most ``max_client_queries`` queries in
+workers at once, its budget is charged while they run (a query is stopped when its client's budget runs out), the
+last ``reserved`` idle workers go only to clients who have used little, and a request that finds no worker it may
+use is answered at once with 503 and Retry-After instead of waiting.
+
+The hop to a worker costs a fraction of a millisecond, which is most of the time of a cheap query.  So the pool
+remembers the jobs that a worker answered within ``inline_seconds``, keyed by the job with its query normalized
+(no comments, blanks collapsed: protocol.normalize_query); when such a job comes again it runs in the request
+thread on the serving process's own store.  The data cannot change while the process lives and the engine is
+deterministic, so a job that took 5 ms in a worker takes about 5 ms again: it needs no time limit.  The memo is
+bounded by the bytes of the queries it holds.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import queue
+import os
 import signal
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 
 from . import protocol, sandbox, syntax
-from .errors import BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit
+from .errors import (BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit, ServerBusy)
+from .fairness import Accounts
 from .store import QUERY_PREFIXES, open_store, serialize
+from .zygote import Zygote
 
-CONTEXT = multiprocessing.get_context("spawn")
-QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a child (RLIMIT_AS = store + this)
-WORKER_WAIT = 10.0  # least seconds a request waits for a free worker (a replacement takes about a second to start)
-INLINE_JOBS = 4096  # most cheap jobs a pool remembers (least recently used out)
+QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a worker, unless the pool is given another figure
+MEMO_BYTES = 8_000_000  # most bytes of query text the memo of cheap jobs holds (least recently used out)
+BUSY_WAIT = 0.25  # seconds a request waits for a worker it may use before the 503 (a burst is smoothed, a siege is not)
+POLL = 0.25  # seconds between the checks of a running query's client budget
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class StoreSpec:
-    """How a child process opens the store: files into memory, an on-disk store (a folder) read-only, or an external SPARQL endpoint (a URL)."""
+    """How the store is opened: files into memory, an on-disk store (a folder) read-only, or an external SPARQL endpoint (a URL)."""
 
     files: tuple[str, ...] = ()
     location: str | None = None
@@ -54,9 +56,9 @@ class StoreSpec:
 
 @dataclass(frozen=True)
 class Wall:
-    """The network of the query workers: ``isolation`` 'required' puts each in a network namespace of its own
-    (server/sandbox.py; 'off' leaves it on the host's network), ``allowed`` are the endpoints SERVICE may call,
-    and ``federation_socket`` is the federation proxy's Unix socket that the worker's relay reaches them through."""
+    """The network of the query workers: ``isolation`` 'required' puts them in a network namespace of their own
+    (server/sandbox.py; 'off' leaves them on the host's network), ``allowed`` are the endpoints SERVICE may call,
+    and ``federation_socket`` is the federation proxy's Unix socket that a worker's relay reaches them through."""
 
     isolation: str = "required"
     allowed: tuple[str, ...] = ()
@@ -132,26 +134,16 @@ def _service_failure(services, what: str) -> str:
     return f"the SERVICE endpoint ({endpoints}) {what}"
 
 
-def _child(connection, spec: StoreSpec, memory: int | None = None, wall: Wall | None = None) -> None:
-    """Child process loop: wall itself in (before any thread starts), open the store once, then answer jobs until the
-    pipe closes."""
-    wall = wall or Wall(isolation="off")
-    try:
-        if wall.isolation != "off":
-            sandbox.isolate_network()
-        relay = f"http://127.0.0.1:{sandbox.start_relay(wall.federation_socket)}" if wall.federation_socket else None
-    except OSError as error:
-        connection.send(("failed", str(error)))
-        return
-    store = open_store(spec)
-    syntax.analyze("ASK {}", {})  # build the parser now rather than in the first query's time
+def _serve_jobs(connection, store, wall: Wall, memory: int | None) -> None:
+    """A worker's loop: start the relay to the federation proxy, cap the memory, then answer jobs until the
+    connection closes."""
+    relay = f"http://127.0.0.1:{sandbox.start_relay(wall.federation_socket)}" if wall.federation_socket else None
     if memory:
         _limit_memory(memory)
-    connection.send(("ready", None))
     while True:
         try:
             job = connection.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         try:
             connection.send(("ok", execute(store, job, wall, relay)))
@@ -168,134 +160,157 @@ def _memory_message(memory: int | None) -> str:
     return f"the query needed more than {limit} and was stopped"
 
 
+@dataclass
 class Worker:
-    def __init__(self, spec: StoreSpec, memory: int | None = QUERY_MEMORY, wall: Wall | None = None):
-        parent, child = CONTEXT.Pipe()
-        self.connection = parent
-        self.process = CONTEXT.Process(target=_child, args=(child, spec, memory, wall), daemon=True)
-        self.process.start()
-        child.close()
-        if not parent.poll(120):
-            self.kill()
-            raise RakgError("a query worker did not start within 120 s")
-        status, detail = parent.recv()
-        if status == "failed":
-            self.kill()
-            raise RakgError(detail)
-        if status != "ready":
-            raise RakgError("a query worker failed to open the store")
-
-    def kill(self) -> int | None:
-        """Stop the child; returns its exit code (negative: the signal that ended it)."""
-        self.process.kill()
-        self.process.join(5)
-        self.connection.close()
-        return self.process.exitcode
+    pid: int
+    connection: object
 
 
 class QueryPool:
-    """A fixed number of query worker processes shared by the request threads.
+    """``size`` query workers forked from a zygote over ``store`` (shared; an on-disk or external store is opened
+    again by the zygote), shared fairly by the request threads.
 
-    A request waits at most ``timeout`` seconds (but at least WORKER_WAIT) for a free worker
-    (503 beyond) and ``timeout`` seconds for its answer.  One spare worker, started ahead, takes the place
-    of a killed one at once (a worker takes about a second to start and load the store),
-    and a new spare is started in the background: the 503 is sent at the limit and the
-    pool is back at full strength immediately.
+    Must be created before the serving process starts a thread (the zygote is forked then).
+    Raises IsolationUnavailable when the workers cannot be walled in and ``wall.isolation`` is 'required'.
     """
 
-    def __init__(self, spec: StoreSpec, size: int, timeout: float, memory: int | None = QUERY_MEMORY,
-                 inline=None, inline_seconds: float = 0.0, wall: Wall | None = None):
-        self.spec = spec
-        self.timeout = timeout
-        self.memory = memory
-        self.wall = wall
-        self.inline = inline if inline_seconds > 0 else None
+    def __init__(self, spec: StoreSpec, store, size: int, timeout: float, memory: int | None = QUERY_MEMORY,
+                 inline_seconds: float = 0.0, wall: Wall | None = None, accounts: Accounts | None = None, reserved: int = 1):
+        self.wall = wall or Wall(isolation="off")
+        self.timeout, self.memory = timeout, memory
+        self.accounts = accounts or Accounts()
+        self.reserved = min(reserved, size - 1)
+        external = bool(spec.location) and spec.location.startswith(("http://", "https://"))
+        self.inline = store if inline_seconds > 0 and not external else None  # over an external store the time is its own
         self.inline_seconds = inline_seconds
-        self.cheap: OrderedDict[Job, None] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
-        self.idle: queue.Queue[Worker] = queue.LifoQueue()  # the most recently used worker first: its caches are warm
-        self.spare: queue.Queue[Worker] = queue.Queue(maxsize=1)
-        self.lock = threading.Lock()
+        self.cheap: OrderedDict[Job, int] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
+        self.cheap_bytes = 0
+        shared = store if spec.location is None else None  # a memory store is shared; others are opened again
+        syntax.prepare()  # before the fork: every worker inherits the parser
+        self.zygote = Zygote(self._serve, shared, lambda: open_store(spec), self.wall.isolation != "off")
+        self.idle: deque[Worker] = deque()
+        self.free = threading.Condition()
+        self.size = size
         self.closed = False
         for _ in range(size):
-            self.idle.put(self._worker())
-        self.spare.put(self._worker())
+            self.idle.append(self._worker())
+
+    def _serve(self, connection, store) -> None:
+        _serve_jobs(connection, store, self.wall, self.memory)
 
     def _worker(self) -> Worker:
-        return Worker(self.spec, self.memory, self.wall)
+        pid, connection = self.zygote.spawn()
+        return Worker(pid, connection)
 
-    def run(self, job: Job):
+    # --- running a job --------------------------------------------------------------------------------------
+
+    def run(self, job: Job, client: str = "local"):
         """Run a job; returns a store.Answer.  A job known to be cheap runs in this thread, any other in a worker.
         A job is known to be cheap when a worker answered it within ``inline_seconds`` without calling a SERVICE
         endpoint (a federated query's cost is the remote endpoint's), and its text does not hold the letters
-        "service" at all: this thread has the host's network, and a SERVICE SILENT that a parser missed would have
+        "service" at all: this thread has the host's network, and a SERVICE SILENT that a parse missed would have
         failed quietly in the walled-in worker.
 
-        Raises the worker's RakgError (400/403/406/502/504...), QueryTimeout (503) at the limit or when no worker is
-        free, ResourceLimit (503) beyond the memory limit, QueryError (400) when the engine overflows its stack,
-        RakgError (500) on any other worker crash.
+        Raises TooManyRequests (429) when ``client`` has used its budget (also while the query runs: it is then
+        stopped) or runs too many queries at once; ServerBusy (503) when no worker is free for it; the worker's
+        RakgError (400/403/406/502/504...), QueryTimeout (503) at the limit, ResourceLimit (503) beyond the memory
+        limit, QueryError (400) when the engine overflows its stack, RakgError (500) on any other worker crash.
         """
-        if self.inline is None:
-            return self._in_worker(job)
-        key = self._memo_key(job)
-        if self._known(key):
-            return self._execute_inline(job)
-        answer = self._in_worker(job)
-        if answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
-            with self.lock:
-                self.cheap[key] = None
-                if len(self.cheap) > INLINE_JOBS:
-                    self.cheap.popitem(last=False)
+        key = self._memo_key(job) if self.inline is not None else None
+        if key is not None and self._known(key):
+            return self._execute_inline(job, client)
+        answer = self._in_worker(job, client)
+        if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
+            self._remember(key)
         return answer
 
-    def run_inline(self, job: Job):
+    def run_inline(self, job: Job, client: str = "local"):
         """Run a job in this thread if it is known to be cheap; returns a store.Answer, or None for any other job.
 
         Raises the RakgError of :func:`execute`.
         """
         if self.inline is None or not self._known(self._memo_key(job)):
             return None
-        return self._execute_inline(job)
+        return self._execute_inline(job, client)
 
     @staticmethod
     def _memo_key(job: Job) -> Job:
         return replace(job, query=protocol.normalize_query(job.query))
 
     def _known(self, key: Job) -> bool:
-        with self.lock:
+        with self.free:
             if key in self.cheap:
                 self.cheap.move_to_end(key)
                 return True
         return False
 
-    def _execute_inline(self, job: Job):
+    def _remember(self, key: Job) -> None:
+        size = len(key.query)
+        with self.free:
+            if key in self.cheap or size > MEMO_BYTES:
+                return
+            self.cheap[key] = size
+            self.cheap_bytes += size
+            while self.cheap_bytes > MEMO_BYTES:
+                self.cheap_bytes -= self.cheap.popitem(last=False)[1]
+
+    def _execute_inline(self, job: Job, client: str):
         answer = execute(self.inline, job)
         answer.inline = True
+        self.accounts.charge(client, answer.seconds)
         return answer
 
-    def _in_worker(self, job: Job):
-        wait = max(self.timeout, WORKER_WAIT)
+    def _in_worker(self, job: Job, client: str):
+        self.accounts.check_budget(client)
+        ticket = self.accounts.open(client)
         try:
-            worker = self.idle.get(timeout=wait)
-        except queue.Empty:
-            raise QueryTimeout(f"every query worker stayed busy for {wait:g} s; try again later") from None
+            worker = self._take(client)
+            return self._ask(worker, job, client)
+        finally:
+            self.accounts.close(ticket)
+
+    def _take(self, client: str) -> Worker:
+        """An idle worker this client may use; the last ``reserved`` ones only for a client that has used little."""
+        light = self.accounts.is_light(client)
+        deadline = time.monotonic() + BUSY_WAIT
+        with self.free:
+            while not self.closed:
+                if len(self.idle) > (0 if light else self.reserved):
+                    return self.idle.pop()  # the most recently used: its caches are warm
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self.free.wait(remaining)
+        raise ServerBusy(f"every query worker this client may use is busy ({self.size} workers, {self.reserved} kept for "
+                         "clients that have used little); retry shortly", retry_after=1)
+
+    def _ask(self, worker: Worker, job: Job, client: str):
         started = time.monotonic()
         try:
             worker.connection.send(job)
-            if not worker.connection.poll(self.timeout):
-                self._replace(worker)
-                raise QueryTimeout(
-                    f"the query ran longer than the {self.timeout:g} s limit (setting query_timeout) and was stopped",
-                    where=f"after {time.monotonic() - started:.1f} s",
-                )
+            while not worker.connection.poll(POLL):
+                elapsed = time.monotonic() - started
+                if elapsed >= self.timeout:
+                    self._replace(worker)
+                    raise QueryTimeout(f"the query ran longer than the {self.timeout:g} s limit (setting query_timeout) and was "
+                                       "stopped", where=f"after {elapsed:.1f} s")
+                if self.accounts.over_budget(client):
+                    self._replace(worker)
+                    self.accounts.check_budget(client)  # raises: the stopped query's time is spent
             status, payload = worker.connection.recv()
         except (EOFError, BrokenPipeError, OSError) as exc:
-            raise self._died(self._replace(worker), exc) from exc
-        self.idle.put(worker)
+            raise self._died(self._replace(worker, kill=False), exc) from exc
+        self._release(worker)
         if status == "ok":
             return payload
         if status == "error":
             raise payload
         raise RakgError(f"query engine failure: {payload}")
+
+    def _release(self, worker: Worker) -> None:
+        with self.free:
+            self.idle.append(worker)
+            self.free.notify()
 
     def _died(self, code: int | None, exc: Exception) -> RakgError:
         """The error for a request whose worker died under it, by how it died."""
@@ -305,37 +320,26 @@ class QueryPool:
             return ResourceLimit(_memory_message(self.memory))
         return RakgError(f"the query worker died (exit code {code}): {exc}")
 
-    def _replace(self, worker: Worker) -> int | None:
-        """Kill ``worker``, put the spare in its place and start a new spare (or, with no spare ready, the
-        replacement itself) in a background thread; returns the killed worker's exit code."""
-        code = worker.kill()
-        try:
-            self.idle.put(self.spare.get_nowait())
-            target = self.spare
-        except queue.Empty:
-            target = self.idle
-        threading.Thread(target=self._respawn, args=(target,), name="rakg-respawn", daemon=True).start()
-        return code
-
-    def _respawn(self, target: queue.Queue) -> None:
-        for attempt in range(3):
-            if self.closed:
-                return
+    def _replace(self, worker: Worker, kill: bool = True) -> int | None:
+        """End ``worker`` (kill it, unless it died by itself), fork its replacement, and return how it ended."""
+        if kill:
             try:
-                worker = self._worker()
-            except Exception:  # keep trying: the pool must not shrink
-                if not self.closed:
-                    log.exception("could not start a query worker (attempt %d of 3)", attempt + 1)
-                    time.sleep(1)
-                continue
-            if self.closed:
-                worker.kill()
-            else:
-                target.put(worker)
-            return
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        worker.connection.close()
+        code = self.zygote.exit_code(worker.pid)
+        if not self.closed:
+            try:
+                self._release(self._worker())
+            except RuntimeError:
+                log.exception("could not fork a replacement query worker")
+        return code
 
     def close(self) -> None:
         self.closed = True
-        for workers in (self.idle, self.spare):
-            while not workers.empty():
-                workers.get().kill()
+        with self.free:
+            self.free.notify_all()
+        self.zygote.close()
+
+

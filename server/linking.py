@@ -92,6 +92,9 @@ class FederationProxy:
         handler = type("Handler", (_ProxyHandler,), {"endpoints": endpoints, "targets": targets, "timeout": timeout, "max_bytes": max_bytes})
         self.server = socketserver.ThreadingUnixStreamServer(self.path, handler)
         self.server.daemon_threads = True
+
+    def start(self) -> None:
+        """Answer in a thread of its own (after the query workers' zygote was forked: it must inherit no thread)."""
         threading.Thread(target=self.server.serve_forever, name="rakg-federation", daemon=True).start()
 
     def close(self) -> None:

@@ -1,83 +1,39 @@
-"""Running the production server: gunicorn with the app factory, after building the graph if needed."""
+"""`rakg serve`: a small supervisor over one serving process (server/front.py).
+
+The supervisor builds the graph first when the sources changed since the last good build; if that build fails it
+says why and serves the last good build instead (a broken commit is not an outage), and only with no build at all
+does it give up.  It binds the listening socket once and starts the serving process with it.  SIGHUP starts a new
+serving process over the current build and, once that one answers, stops the old one gracefully: its requests in
+flight finish, no connection is refused meanwhile.  SIGTERM and SIGINT stop the serving process gracefully and exit
+0.  A serving process that dies is started again.  The supervisor imports little and holds no data.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import select
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
-from gunicorn import util as gunicorn_util
-from gunicorn.app.base import BaseApplication
-from gunicorn.workers.gthread import ThreadWorker
-
-from .build import build, is_stale
+from .errors import RakgError
 from .settings import Settings
 
-
-def _write_json_error(sock, status_int, reason, mesg):
-    """gunicorn's answer to a request it cannot parse (bad request line or headers, a request line over
-    limit_request_line bytes...), in the error shape of every other answer instead of gunicorn's HTML page."""
-    body = json.dumps({"error": reason, "message": mesg or reason, "status": status_int, "where": None}).encode("utf-8")
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
-            f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n")
-    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
+READY_WAIT = 300.0  # seconds a new serving process may take to open the store and answer (a 10 M-triple store on disk)
 
 
-KEEPALIVE_LINGER = 0.002  # seconds a request thread waits on its keep-alive connection for the next request
+def run(settings: Settings, echo=print) -> None:
+    """Build if needed (keeping the last good build when that fails), then serve until SIGTERM or SIGINT.
 
-
-class LingeringThreadWorker(ThreadWorker):
-    """gunicorn's threaded worker, except that after an answer on a keep-alive connection the request thread
-    waits up to KEEPALIVE_LINGER seconds for the client's next request and answers it itself.
-
-    The stock worker hands the connection back to its main thread (through a pipe, then epoll) and the next
-    request to a pool thread again: three thread wake-ups per request, which a client sending its requests one
-    after another pays every time (0.96 → 0.78 ms for a minimal app on this machine).  A client that sends
-    nothing within the linger costs the thread 2 ms of waiting, not of CPU, and its connection goes back to
-    the main thread as before.  A stopping worker (``alive`` false) does not linger, and read-ahead bytes
-    (a next request read with the body of this one) are left to the stock path, which handles them.
+    Raises the build's error when there is no build to serve, RakgError when the serving process cannot start.
     """
-
-    def handle(self, conn):
-        keep_alive = super().handle(conn)
-        while keep_alive is True and self.alive and not conn.parser.unreader.buf.getvalue() and _readable(conn.sock, KEEPALIVE_LINGER):
-            keep_alive = super().handle(conn)
-        return keep_alive
-
-
-def _readable(sock, seconds: float) -> bool:
-    """Whether ``sock`` has bytes to read (or was closed) within ``seconds``; poll, since select cannot take
-    a descriptor beyond 1023."""
-    poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(seconds * 1000))
-
-
-class _Gunicorn(BaseApplication):
-    def __init__(self, overrides: dict, options: dict):
-        self.overrides = overrides
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        from . import create_app
-
-        return create_app(self.overrides)
-
-
-def run(settings: Settings, overrides: dict, echo=print) -> None:
-    """Build if there is no current build (or the sources changed), then serve until interrupted.
-
-    Raises the build's errors when a needed build fails.
-    """
-    if not settings.data_files and is_stale(settings.root_path, settings.build_path):
-        echo("building the graph first (sources changed or no build yet) ...")
-        result = build(settings.root_path, settings.build_path)
-        echo(f"built {result.path} ({result.quads} quads)")
+    if not settings.data_files:
+        _build_if_needed(settings, echo)
     if settings.store != "memory" and not settings.store.startswith(("http://", "https://")):
         from .build import current_build
         from .store import prepare_disk_store
@@ -85,23 +41,94 @@ def run(settings: Settings, overrides: dict, echo=print) -> None:
         files = settings.data_files or [current_build(settings.build_path) / "graph.nq"]
         echo(f"preparing the on-disk store in {settings.store} ...")
         prepare_disk_store(Path(settings.store), files)
-    options = {
-        "bind": f"{settings.host}:{settings.port}",
-        "workers": settings.workers,
-        "threads": settings.threads,
-        "worker_class": LingeringThreadWorker,
-        # Query time limits are enforced per query by the query workers; the gunicorn
-        # timeout only guards against a stuck request thread.
-        "timeout": int(settings.query_timeout * 2 + 30),
-        # On SIGHUP (reload) and SIGTERM (stop) a worker finishes its in-flight requests first: give it as long
-        # as a request may take (a wait for a free query worker plus the query itself).
-        "graceful_timeout": int(settings.query_timeout * 2 + 10),
-        # GET queries up to 8 KB (gunicorn's maximum request line); longer ones are POSTed.
-        "limit_request_line": 8190,
-        "accesslog": "-",
-        "errorlog": "-",
-        "loglevel": "info",
-    }
+    listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    listener.set_inheritable(True)
     echo(f"serving on http://{settings.host}:{settings.port}/ (SPARQL endpoint: /sparql)")
-    gunicorn_util.write_error = _write_json_error  # gunicorn's own error answers (unparseable requests) as JSON
-    _Gunicorn(overrides, options).run()
+    Supervisor(listener, dataclasses.asdict(settings), echo, grace=settings.query_timeout * 2 + 10).run()
+
+
+def _build_if_needed(settings: Settings, echo) -> None:
+    from .build import build, current_build, is_stale
+
+    if not is_stale(settings.root_path, settings.build_path):
+        return
+    echo("building the graph first (the sources changed since the last good build, or there is none) ...")
+    try:
+        result = build(settings.root_path, settings.build_path)
+    except RakgError as error:
+        last = current_build(settings.build_path)
+        if last is None:
+            raise
+        echo(f"the build failed, so the last good build {last.name} is served: {error}")
+        return
+    echo(f"built {result.path} ({result.quads} quads)")
+
+
+class Supervisor:
+    """Starts serving processes on ``listener`` with ``settings`` (every setting, resolved: the TOML file and the
+    environment were read once, here) and keeps one running."""
+
+    def __init__(self, listener: socket.socket, settings: dict, echo, grace: float):
+        self.listener, self.settings, self.echo, self.grace = listener, settings, echo, grace
+        self.signals: list[int] = []
+        self.retiring: list[subprocess.Popen] = []
+
+    def run(self) -> None:
+        for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda signum, _frame: self.signals.append(signum))
+        current = self._start()
+        while True:
+            time.sleep(0.1)
+            self.retiring = [p for p in self.retiring if p.poll() is None]
+            while self.signals:
+                signum = self.signals.pop(0)
+                if signum == signal.SIGHUP:
+                    current = self._reload(current)
+                else:
+                    return self._stop([current, *self.retiring])
+            if current.poll() is not None:
+                self.echo(f"the serving process ended (exit code {current.returncode}); starting another")
+                time.sleep(1)
+                current = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        """A serving process on the listening socket, once it answers.  Raises RakgError when it cannot start."""
+        read_end, write_end = os.pipe()
+        command = [sys.executable, "-m", "server.front", "--listen-fd", str(self.listener.fileno()), "--ready-fd", str(write_end),
+                   "--settings", json.dumps(self.settings)]
+        process = subprocess.Popen(command, pass_fds=(self.listener.fileno(), write_end))
+        os.close(write_end)
+        try:
+            ready, _, _ = select.select([read_end], [], [], READY_WAIT)
+            if not ready or os.read(read_end, 16) != b"ready\n":
+                process.kill()
+                process.wait()
+                raise RakgError(f"the serving process did not start (exit code {process.returncode}); see the log above")
+        finally:
+            os.close(read_end)
+        return process
+
+    def _reload(self, current: subprocess.Popen) -> subprocess.Popen:
+        self.echo("reloading: starting a serving process over the current build ...")
+        try:
+            new = self._start()
+        except RakgError as error:
+            self.echo(f"reload failed, the current serving process goes on: {error}")
+            return current
+        current.terminate()  # it stops accepting and lets its requests in flight finish
+        self.retiring.append(current)
+        self.echo(f"reloaded: serving process {new.pid} answers, {current.pid} finishes its requests")
+        return new
+
+    def _stop(self, processes: list[subprocess.Popen]) -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + self.grace + 5
+        for process in processes:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.listener.close()

@@ -6,7 +6,6 @@ import hashlib
 import json
 import re
 import threading
-import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -18,8 +17,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
 from . import protocol
 from .catalog import load_catalog, results_json
-from .errors import ConfigError, NotAcceptable, RakgError, TooManyRequests
+from .errors import ConfigError, NotAcceptable, RakgError
 from .executor import QueryPool, StoreSpec, Wall
+from .fairness import Accounts
 from .linking import FederationProxy
 from .namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from .rdfio import canonical_turtle
@@ -121,37 +121,6 @@ class ResultCache:
                 self.bytes -= len(old[0])
 
 
-class Budget:
-    """Query-seconds per client over the last minute, as the Wikidata Query Service counts them."""
-
-    WINDOW = 60.0
-
-    def __init__(self, seconds_per_minute: float):
-        self.limit = seconds_per_minute
-        self.spent: dict[str, list[tuple[float, float]]] = {}
-        self.lock = threading.Lock()
-
-    def check(self, client: str) -> None:
-        """Raises TooManyRequests (429, with Retry-After) when the client has used its budget."""
-        if self.limit <= 0:
-            return
-        now = time.monotonic()
-        with self.lock:
-            recent = [(t, s) for t, s in self.spent.get(client, []) if now - t < self.WINDOW]
-            self.spent[client] = recent
-            used = sum(s for _, s in recent)
-        if used >= self.limit:
-            wait = max(1, int(self.WINDOW - (now - recent[0][0])) + 1)
-            raise TooManyRequests(
-                f"query budget used: {used:.1f} of {self.limit:g} query-seconds per minute (setting client_budget); retry in {wait} s",
-                retry_after=wait)
-
-    def charge(self, client: str, seconds: float) -> None:
-        if self.limit > 0:
-            with self.lock:
-                self.spent.setdefault(client, []).append((time.monotonic(), seconds))
-
-
 class Service:
     """Everything a request needs, made once by create_app."""
 
@@ -173,16 +142,17 @@ class Service:
         # Over an external store the workers must reach it, and its engine runs the queries: no wall (and no SERVICE).
         wall = Wall("off" if external else settings.network_isolation, tuple(settings.allowed_services),
                     self.federation and self.federation.path)
-        # Cheap jobs run inline on this process's store, except over an external store (there the request's
-        # time is the remote endpoint's).
-        self.pool = QueryPool(spec, size=max(1, settings.threads), timeout=settings.query_timeout,
-                              inline=None if external else self.store, inline_seconds=settings.inline_seconds, wall=wall)
+        self.accounts = Accounts(settings.client_budget, settings.max_client_queries)
+        # Forks the query workers' zygote: no thread may have started in this process before.
+        self.pool = QueryPool(spec, self.store, size=max(1, settings.workers), timeout=settings.query_timeout,
+                              inline_seconds=settings.inline_seconds, wall=wall, accounts=self.accounts)
+        if self.federation:
+            self.federation.start()
         queries = settings.root_path / "queries"
         self.catalog = load_catalog(queries)
         self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))
         self.prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
         self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
-        self.budget = Budget(settings.client_budget)
         self.content_hash = _content_hash(files, settings.store)
         self.descriptions = {"service": self._service_description(), "void": self._void(queries / "service")}
 

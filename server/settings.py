@@ -33,8 +33,13 @@ SETTINGS = (
     Setting("build_dir", str(ROOT / "build"), "Folder where `rakg build` writes the built dataset; `current` points to the last good build."),
     Setting("host", "127.0.0.1", "Address the server binds to."),
     Setting("port", 8000, "Port the server listens on."),
-    Setting("workers", 2, "Worker processes of the production server."),
-    Setting("threads", 4, "Threads per worker process."),
+    Setting("workers", 3, "Query worker processes: each runs one query whose cost is not known yet, and is killed at its limit."),
+    Setting("threads", 8, "Request threads of the serving process (each runs the app for one complete request)."),
+    Setting("header_timeout", 10.0, "Seconds a client has to send a request's line and headers (408 beyond); an idle new connection is closed then."),
+    Setting("body_timeout", 30.0, "Seconds a client has to send a request's body (408 beyond), and most seconds it may read nothing of a streamed answer."),
+    Setting("keepalive_timeout", 5.0, "Seconds a keep-alive connection may idle between requests before it is closed."),
+    Setting("max_connections", 4096, "Most connections the server holds at once (503 and close beyond)."),
+    Setting("max_client_connections", 256, "Most connections one client (IP address) may hold at once (503 and close beyond)."),
     Setting("query_timeout", 30.0, "Seconds a SPARQL query may run before it is stopped with 503."),
     Setting("max_rows", 10000, "Most result rows returned; more are cut and the result is flagged as truncated."),
     Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
@@ -44,6 +49,8 @@ SETTINGS = (
             "the federation proxy to the allow-listed endpoints, and the server does not start where the kernel refuses one; 'off': "
             "query workers use the host's network and only the SERVICE check guards it."),
     Setting("client_budget", 0.0, "Query-seconds per minute one client (IP address) may use before getting 429 with Retry-After; 0 switches the budget off."),
+    Setting("max_client_queries", 2, "Most queries one client (IP address) may run in query workers at once; more get 429 with "
+            "Retry-After (answers from the cache and queries known to be cheap are not counted); 0 switches the cap off."),
     Setting("cache_entries", 512, "Most query results kept in each worker's in-process cache (0 switches the cache off)."),
     Setting("cache_bytes", 64_000_000, "Most bytes of query results kept in each worker's in-process cache."),
     Setting("inline_seconds", 0.05, "A query that already ran in a query worker within this many seconds (the same text apart from comments "
@@ -62,6 +69,11 @@ class Settings:
     port: int
     workers: int
     threads: int
+    header_timeout: float
+    body_timeout: float
+    keepalive_timeout: float
+    max_connections: int
+    max_client_connections: int
     query_timeout: float
     max_rows: int
     max_request_bytes: int
@@ -69,6 +81,7 @@ class Settings:
     service_map: str
     network_isolation: str
     client_budget: float
+    max_client_queries: int
     cache_entries: int
     cache_bytes: int
     inline_seconds: float

@@ -99,10 +99,19 @@ def _lark():
         if _parser is None:
             from lark import Lark
 
-            _parser = Lark(Path(__file__).with_name("sparql.lark").read_text(encoding="utf-8"), parser="lalr",
+            _parser = Lark(Path(__file__).with_name("sparql.lark").read_text(encoding="utf-8"), parser="lalr", cache=True,
                            lexer="contextual", keep_all_tokens=True, maybe_placeholders=False,
                            lexer_callbacks={**{name: _count_bracket for name in BRACKETS}, **{name: _count_link for name in LINKS}})
         return _parser
+
+
+def prepare() -> None:
+    """Build the parser and compile the lexer of every parser state now (about half a second), so that processes
+    forked afterwards (the query workers) share them instead of compiling them on their first queries.  The
+    grammar's tables are cached by lark in the temporary folder."""
+    lexer = _lark().parser.lexer
+    for state_lexer in {id(each): each for each in lexer.lexers.values()}.values():
+        state_lexer.scanner  # noqa: B018 - compiled on first access
 
 
 def mentions_service(query: str) -> bool:

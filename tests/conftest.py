@@ -65,7 +65,7 @@ def _free_port() -> int:
 
 
 def start_server(settings, *args: str, env: dict | None = None):
-    """Start `rakg serve` (gunicorn, production settings) on a free loopback port; return (process, base URL)."""
+    """Start `rakg serve` (production settings) on a free loopback port; return (process, base URL)."""
     import os
     import subprocess
     import sys
@@ -73,7 +73,7 @@ def start_server(settings, *args: str, env: dict | None = None):
     import urllib.request
 
     port = _free_port()
-    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "2", *args]
+    command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--threads", "4", *args]
     environment = {**os.environ, "RAKG_BUILD_DIR": settings.build_dir, **(env or {})}
     import tempfile
 
@@ -198,6 +198,33 @@ class Listener:
 
     def close(self) -> None:
         self.socket.close()
+
+
+class LoopbackClient:
+    """A keep-alive HTTP client that connects from its own loopback address (127.0.0.0/8 is all local), so that the
+    server sees it as a client of its own: ``LoopbackClient(base, "127.0.0.12").get(query)`` -> (status, headers, body)."""
+
+    def __init__(self, base: str, address: str, timeout: float = 60):
+        import http.client
+
+        host, port = base.split("//")[1].split(":")
+        self.connection = http.client.HTTPConnection(host, int(port), timeout=timeout, source_address=(address, 0))
+
+    def get(self, query: str, path: str = "/sparql", headers: dict | None = None) -> tuple[int, dict, bytes]:
+        from urllib.parse import urlencode
+
+        self.connection.request("GET", f"{path}?{urlencode({'query': query})}", headers=headers or {})
+        response = self.connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture(scope="session")
+def loopback_client():
+    """The class :class:`LoopbackClient`."""
+    return LoopbackClient
 
 
 @pytest.fixture(scope="session")

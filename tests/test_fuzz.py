@@ -8,7 +8,7 @@ prefers text; the HTML 404 page for browsers on linked-data routes), never a 5xx
 The one 5xx allowed is the 503 of a *valid* query stopped at the time or memory limit, counted apart.
 
 Most requests go through the Flask test client (the same code as the server, without the socket); a share goes
-to a real `rakg serve` (gunicorn) through requests and raw sockets.
+to a real `rakg serve` through requests and raw sockets.
 
 CI runs a few hundred requests.  The full run is
 

@@ -288,6 +288,7 @@ def test_the_federation_proxy_answers_only_its_numbered_paths(endpoint):
 
     handler, url = endpoint
     proxy = FederationProxy(["https://example.org/sparql"], {"https://example.org/sparql": url}, timeout=5, max_bytes=1000)
+    proxy.start()
 
     class UnixConnection(http.client.HTTPConnection):
         def connect(self):

@@ -2,8 +2,8 @@
 
 The server runs over its own build folder (a copy of the session's build).  While it serves, a modified copy of
 the sources (one extra fact) is built into that folder with `python -m server.cli build` (RAKG_ROOT and
-RAKG_BUILD_DIR set), which switches build/current atomically.  SIGHUP makes gunicorn start new workers (each
-create_app reads build/current again) and stop the old ones gracefully: a long query started before the reload
+RAKG_BUILD_DIR set), which switches build/current atomically.  SIGHUP makes the supervisor start a new serving
+process (its create_app reads build/current again) and stop the old one gracefully: a long query started before the reload
 completes, short queries sent throughout all succeed, and the new fact is served.  SIGTERM lets an in-flight
 query complete and the server exits 0.  A build that fails (a broken Turtle file) leaves build/current as it
 was, and the server keeps serving it, also across a SIGHUP.
@@ -45,7 +45,7 @@ def free_port() -> int:
 def serve(build_dir: Path, log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     command = [sys.executable, "-m", "server.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--threads", "2", "--query-timeout", "60"]
+               "--workers", "3", "--threads", "4", "--max-client-queries", "0", "--query-timeout", "60"]
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "RAKG_BUILD_DIR": str(build_dir)}, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
