@@ -16,7 +16,6 @@ reason, are in tests/date-exceptions.toml, shared with the number test (tests/te
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -25,10 +24,9 @@ from rdflib.namespace import RDF
 
 from server.chapter import normalize
 from server.dates import PHRASES, find_dates, read_date, table_markdown
-from server.namespaces import ID, RAKG, SRC, bind_all
+from server.namespaces import RAKG, SRC, bind_all
 
 ROOT = Path(__file__).resolve().parent.parent
-EXCEPTIONS = Path(__file__).parent / "date-exceptions.toml"
 ROLES = {  # role: (exact value, earliest bound, latest bound, the role's words)
     "date": (RAKG.date, RAKG.earliestDate, RAKG.latestDate, RAKG.dateText),
     "start": (RAKG.startDate, RAKG.earliestStart, RAKG.latestStart, RAKG.startText),
@@ -36,17 +34,6 @@ ROLES = {  # role: (exact value, earliest bound, latest bound, the role's words)
     "asOf": (RAKG.asOf, RAKG.earliestAsOf, RAKG.latestAsOf, RAKG.dateText),
 }
 ANCHOR_RELATIONS = {"date": ("at", "from"), "start": ("at", "from"), "end": ("at", "until", "before"), "asOf": ("at", "until")}
-
-
-def load_exceptions(test: str) -> dict[str, str]:
-    """The reviewed exceptions of one test: fact IRI -> reason."""
-    entries = tomllib.loads(EXCEPTIONS.read_text(encoding="utf-8")).get("exception", [])
-    return {expand(e["fact"]): e.get("reason", "") for e in entries if e.get("test") == test}
-
-
-def expand(name: str) -> str:
-    """``fact:slug`` as a full IRI."""
-    return str(ID["fact/"]) + name.removeprefix("fact:") if name.startswith("fact:") else name
 
 
 @pytest.fixture(scope="module")
@@ -142,22 +129,21 @@ def _in_cited_parts(graph, fact, words: str) -> bool:
     return any(normalize(words) in t for t in texts)
 
 
-def test_every_fact_date_is_read_from_its_words_or_names_its_source(data):
-    excused = load_exceptions("date")
+def test_every_fact_date_is_read_from_its_words_or_names_its_source(data, exceptions):
+    excused = exceptions("date")
     problems = {fact: lines for fact, lines in audit(data).items() if fact not in excused}
     report = "\n".join(f"{data.qname(f)}\n" + "\n".join(f"    {line}" for line in lines) for f, lines in sorted(problems.items()))
     assert not problems, f"{len(problems)} facts whose dates are not at their words' precision:\n{report}"
 
 
-def test_exceptions_are_reviewed_needed_and_known(data):
-    entries = tomllib.loads(EXCEPTIONS.read_text(encoding="utf-8")).get("exception", [])
+def test_exceptions_are_reviewed_needed_and_known(data, exceptions):
     facts = {str(f) for f in data.subjects(RAKG.statedIn)}
-    for entry in entries:
+    for entry in exceptions.entries:
         assert entry.get("test") in ("date", "number"), f"{entry}: test must be 'date' or 'number'"
         assert len(entry.get("reason", "")) >= 20, f"{entry['fact']}: an exception needs a reason (a sentence)"
-        assert expand(entry["fact"]) in facts, f"{entry['fact']}: no such fact"
+        assert exceptions.expand(entry["fact"]) in facts, f"{entry['fact']}: no such fact"
     needed = set(audit(data))
-    stale = [f for f in load_exceptions("date") if f not in needed]
+    stale = [f for f in exceptions("date") if f not in needed]
     assert not stale, f"date exceptions no longer needed: {stale}"
 
 
