@@ -285,10 +285,8 @@ def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[
         first = found[0]
         lines = [f"{indent}{_short(first['subject'])} {_short(first['predicate'])} {_short(first['object'])}",
                  f"{indent}  derived by {_short(first['rule'])} ({first.get('ruleLabel', {}).get('value', '')})"]
-        validity = [f"from {first['validFrom']['value']}" if "validFrom" in first else "",
-                    f"until {first['validUntil']['value']}" if "validUntil" in first else ""]
         basis = "uses background facts" if first["background"]["value"] == "true" else "rests on the chapter alone"
-        lines.append(f"{indent}  valid {' '.join(v for v in validity if v) or 'at some time'}; {basis}")
+        lines.append(f"{indent}  valid {_validity({k: v['value'] for k, v in first.items()})}; {basis}")
         for row in found:
             if "premise" in row:
                 lines += premise(row["premise"]["value"], indent + "  ", level)
@@ -315,6 +313,26 @@ def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[
     if not lines:
         raise NotFound(f"nothing derived is known about <{iri}>", where="graph/inferred")
     return lines
+
+
+def _validity(days: dict) -> str:
+    """The days of a derivation in words.
+
+    >>> _validity({"validFrom": "1979-12-31", "possiblyValidFrom": "1977-01-01"})
+    'from 1979-12-31 (possibly from 1977-01-01)'
+    >>> _validity({"attestedNotBefore": "2004-07-02", "attestedNotAfter": "2004-07-02"})
+    'on 2004-07-02 (attested; not a start)'
+    """
+    words = []
+    for certain, possible, word in (("validFrom", "possiblyValidFrom", "from"), ("validUntil", "possiblyValidUntil", "until")):
+        if certain in days:
+            words.append(f"{word} {days[certain]}" + (f" (possibly {word} {days[possible]})" if days.get(possible, days[certain]) != days[certain] else ""))
+        elif possible in days:
+            words.append(f"possibly {word} {days[possible]}")
+    seen = days.get("attestedNotBefore"), days.get("attestedNotAfter")
+    if seen[0]:
+        words.append(f"on {seen[0]} (attested; not a start)" if seen[0] == seen[1] else f"at some day {seen[0]}…{seen[1]} (attested; not a start)")
+    return " ".join(words) or "at some time"
 
 
 def _short(cell: dict) -> str:
