@@ -2,7 +2,8 @@
 
 A phrase such as 「70 年代末」 or 「2002 年底」 names no single day, month or year; it names an interval. Each row of
 :data:`PHRASES` is one kind of phrase: a compiled pattern, the rule that turns a match into its interval, an English
-description and worked examples (docs/dates.md is generated from this table; tests/test_dates.py checks it).
+description and worked examples (docs/dates.md is generated from this table by `rakg dates --table`; tests/test_dates.py
+checks it).
 :data:`RELATIONS` are the words around a phrase that make it one-sided (「以前」, 「起」, 「至」…) or widen it (「前後」).
 
 A :class:`Reading` is ``(precision, earliest, latest, …)``: the two bounds are ISO values at ``precision`` (year
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -427,30 +427,3 @@ def read_date(phrase: str, year: int | None = None, now: int = THESIS_YEAR) -> R
     if readings[0].anchor == (None, None):
         raise ValueError(f"{phrase!r} needs the year the passage is about")
     return readings[0]
-
-
-def table_markdown() -> str:
-    """docs/dates.md: the phrase table and the relations, generated from :data:`PHRASES` and :data:`RELATIONS`."""
-    lines = ["# Date phrases (generated from server/dates.py: `python -m server.dates --markdown > docs/dates.md`)", "",
-             __doc__.split("\n\n")[1].replace("\n", " "), "",
-             "| kind | reads | example | precision | earliest | latest |", "|---|---|---|---|---|---|"]
-    for phrase in PHRASES:
-        examples = phrase.examples or (("", ("", "", "")),)
-        for i, (words, (precision, earliest, latest)) in enumerate(examples):
-            first = (f"`{phrase.kind}`", phrase.description) if i == 0 else ("", "")
-            lines.append(f"| {first[0]} | {first[1]} | {words and f'「{words}」'} | {precision} | {earliest or '—'} | {latest or '—'} |")
-    lines += ["", "Words around a phrase:", "", "| relation | words | meaning |", "|---|---|---|"]
-    for name, pattern, side, description in RELATIONS:
-        lines.append(f"| {name} | {side} `{pattern.pattern}` | {description} |")
-    lines += ["", f"今年, 目前, 至今 and 近年 count from {THESIS_YEAR}, the year the thesis was written; a fact whose "
-              "date comes from anywhere but its own words (a yearless 「10 月 1 日」, 同年, a sibling fact, the passage) "
-              "names that origin with `rakg:dateSource`."]
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] == ["--markdown"]:
-        sys.stdout.write(table_markdown())
-    else:
-        for found in find_dates(" ".join(sys.argv[1:])):
-            print(f"{found.text}\t{found.kind}\t{found.relation}\t{found.precision}\t{found.earliest}\t{found.latest}")

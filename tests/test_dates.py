@@ -23,7 +23,7 @@ from rdflib import Literal
 from rdflib.namespace import RDF
 
 from server.chapter import normalize
-from server.dates import PHRASES, find_dates, read_date, table_markdown
+from server.dates import PHRASES, find_dates, read_date
 from server.namespaces import RAKG, SRC, bind_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,9 +193,16 @@ def test_read_date_refuses_what_it_cannot_read():
             read_date(words)
 
 
-def test_docs_dates_md_is_the_generated_table():
-    assert (ROOT / "docs" / "dates.md").read_text(encoding="utf-8") == table_markdown(), (
-        "docs/dates.md is stale: python -m server.dates --markdown > docs/dates.md")
+def test_docs_dates_md_is_the_generated_table_and_the_command_reads_phrases():
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    table = CliRunner().invoke(main, ["dates", "--table"])
+    assert table.exit_code == 0 and (ROOT / "docs" / "dates.md").read_text(encoding="utf-8") == table.output, (
+        "docs/dates.md is stale: rakg dates --table > docs/dates.md")
+    read = CliRunner().invoke(main, ["dates", "同年的 11 月 28 日", "--year", "2004"])
+    assert read.output == "同年的11月28日\tday\tat\tday\t2004-11-28\t2004-11-28\n"
 
 
 def test_literal_forms_of_the_bounds_are_the_readings_forms():
