@@ -224,6 +224,12 @@ def _relative_years(m: re.Match, c: Context) -> tuple:
     return "year", value, value, c.from_text
 
 
+def _recent_n_years(m: re.Match, c: Context) -> tuple:
+    n = int(m["n"]) if m["n"].isdigit() else CHINESE_NUMBERS[m["n"]]
+    slack = 1 if m["near"] == "近" else 0
+    return "year", _iso("year", c.now - n - slack), _iso("year", c.now - n + slack), True, "from"
+
+
 @dataclass(frozen=True)
 class Phrase:
     """One row of the phrase table."""
@@ -281,6 +287,12 @@ PHRASES: tuple[Phrase, ...] = (
          ("1969 年", ("year", "1969", "1969")), ("今年", ("year", "2007", "2007")), ("前年", ("year", "2005", "2005"))),
     _row("years-later", r"(?P<n>[1-4]?\d|[兩二三四五六七八九十])年(?P<dir>以後|之後|後|以前|之前|前)(?!後)", _relative_years,
          "N years after or before the year the passage is about (「兩年後」).", ),
+    _row("recent-n-years", r"(?P<near>近|過去)(?P<n>[1-4]?\d|[兩二三四五六七八九十])年(?:來|以來|間)?", _recent_n_years,
+         "The last N years (過去兩年來: from 2005; 近 10 年來, about ten: 1996–1998), counted back from the thesis's year "
+         "(or the quoted source's): a span from then to now, so its start is that year (近 N 年 ± 1, as 前後).",
+         ("過去兩年來", ("year", "2005", None)), ("近 10 年來", ("year", "1996", None))),
+    _row("from-now", r"今後|從今以後|從現在起", lambda m, c: ("year", str(c.now), str(c.now), True, "from"),
+         "From now on (今後): from the thesis's year (2007).", ("今後", ("year", "2007", None))),
     _row("present", PRESENT, lambda m, c: ("year", str(c.now), str(c.now), True),
          "The thesis's present (目前, 而今, 現在): 2007 at year precision, unless the quoted source is dated.",
          ("目前", ("year", "2007", "2007"))),
@@ -311,9 +323,14 @@ RELATIONS = (
      "X 前後 / X 左右: X widened by one unit of its precision on each side (1990 年前後 → 1989–1991)."),
     ("from", re.compile(r"^(?:起|以來|開始|以後|之後|後(?![期半]))"), "suffix",
      "X 起 / 以來 / 開始 / 以後 / 之後 / 後: from X on; a date is not before X (earliest only); a start is X itself."),
-    ("before", re.compile(r"^(?:以前|之前|前)"), "suffix",
+    ("before", re.compile(r"^(?:以前|之前|前(?![往來去進夕]))"), "suffix",
      "X 以前 / 之前 / 前: before X; latest = the unit before X (1990 年以前 → ≤ 1989); 「年底前」, 「月底前」 mean by "
      "the end (latest = the end of X)."),
+    ("after-event", re.compile(r"^[^，。；：、,.;:\d]{1,15}?(?:之後|以後|(?<![最然隨其落])後(?![來期半者續]))"), "suffix",
+     "X <event> 之後 / 後: after an event of X (「2004 年「別斯蘭人質事件」之後」): earliest = the start of X, as X 起."),
+    ("before-event", re.compile(r"^[^，。；：、,.;:\d]{1,15}?(?:之前|以前)"), "suffix",
+     "X <event> 之前 / 以前: before an event of X (「早在 1967 年東協成立之前」): latest = the end of X, since the event may "
+     "fall late in it."),
     ("from", re.compile(r"(?:從|自從|自|由)$"), "prefix", "從 / 自 / 由 X: from X on (as X 起)."),
     ("until", re.compile(r"(?:(?<!降)至|(?<!達)到|直至|直到|迄)$"), "prefix",
      "至 / 到 / 直至 X: until X; latest = the end of X (an end is X itself)."),
@@ -396,8 +413,10 @@ def _relate(text: str, match: re.Match, phrase: Phrase, precision: str, earliest
 
 
 def _interval(relation: str, precision: str, earliest, latest, by_the_end: bool) -> tuple:
-    if relation == "from":
+    if relation in ("from", "after-event"):
         return earliest, None
+    if relation == "before-event":
+        return None, latest
     if relation == "until":
         return None, latest
     if relation == "before":

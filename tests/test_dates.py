@@ -33,7 +33,9 @@ ROLES = {  # role: (exact value, earliest bound, latest bound, the role's words)
     "end": (RAKG.endDate, RAKG.earliestEnd, RAKG.latestEnd, RAKG.endText),
     "asOf": (RAKG.asOf, RAKG.earliestAsOf, RAKG.latestAsOf, RAKG.dateText),
 }
-ANCHOR_RELATIONS = {"date": ("at", "from"), "start": ("at", "from"), "end": ("at", "until", "before"), "asOf": ("at", "until")}
+ANCHOR_RELATIONS = {"date": ("at", "from", "after-event"), "start": ("at", "from", "after-event"),
+                    "end": ("at", "until", "before", "before-event"), "asOf": ("at", "until"), "delivery": ("at", "until")}
+CONTEXT_YEARS = 12  # with rakg:dateSource, a relative phrase (翌年, 兩年後, 今年 of a dated source) may count from any year this near
 
 
 @pytest.fixture(scope="module")
@@ -60,12 +62,18 @@ def role_value(graph, fact, role: str) -> tuple[str | None, str | None] | None:
     return tuple(str(b) if b is not None else None for b in bounds)  # type: ignore[return-value]
 
 
-def candidates(reading, role: str) -> set:
-    """The values a reading allows for a role: its interval, and the date it names itself where the words make that
-    date the role's value (「從 X 起」 starts at X, 「至 X」 ends at X, 「X 開始」 happened at X, 「至今」 is attested now)."""
-    allowed = {(reading.earliest, reading.latest)}
-    if reading.relation in ANCHOR_RELATIONS.get(role, ()):
-        allowed.add(reading.anchor)
+def candidates(readings: list, role: str) -> dict:
+    """The values the readings of one text allow for a role -> the reading behind each: each reading's interval, the
+    date it names itself where the words make that date the role's value (「從 X 起」 starts at X, 「至 X」 ends at X,
+    「X 開始」 happened at X, 「至今」 is attested now), and a range 「X 至 Y」 as the bounds X … Y of one role."""
+    allowed = {}
+    for i, reading in enumerate(readings):
+        allowed.setdefault((reading.earliest, reading.latest), reading)
+        if reading.relation in ANCHOR_RELATIONS.get(role, ()):
+            allowed.setdefault(reading.anchor, reading)
+        following = readings[i + 1] if i + 1 < len(readings) else None
+        if reading.relation == "from" and following is not None and following.relation == "until":
+            allowed.setdefault((reading.anchor[0], following.anchor[1]), reading)
     return allowed
 
 
@@ -76,29 +84,37 @@ def audit_role(graph, fact, role: str, value: tuple) -> str | None:
     year = int(next(v for v in value if v is not None)[:4])
     has_source = graph.value(fact, RAKG.dateSource) is not None
 
-    def readings(texts):
-        return [r for text in texts for r in find_dates(text, year=year)]
+    def match(texts, context: int | None = None):
+        """The reading that gives the value, read against the value's year (or ``context`` for year and now)."""
+        for text in texts:
+            allowed = candidates(find_dates(text, year=context or year, **({"now": context} if context else {})), role)
+            if value in allowed:
+                return allowed[value]
+        return None
 
-    def verdict(found) -> str | None:
-        matching = [r for r in found if value in candidates(r, role)]
-        if any(r.year_given for r in matching) or (matching and has_source):
+    def verdict(texts) -> str | None:
+        found = match(texts)
+        if found is not None and (found.year_given or has_source):
             return None
-        if matching:
-            return f"the year of 「{matching[0].text}」 comes from the context: name it with rakg:dateSource"
+        if found is not None:
+            return f"the year of 「{found.text}」 comes from the context: name it with rakg:dateSource"
+        if has_source and any(match(texts, y) for y in range(year - CONTEXT_YEARS, year + CONTEXT_YEARS + 1)):
+            return None  # 翌年, 兩年後, or the 今年 of a dated source, counted from the year its dateSource gives
         return "no match"
 
-    own = readings(words)
+    def shown(texts) -> str:
+        return ", ".join(f"「{r.text}」 = {r.earliest}…{r.latest}" for t in texts for r in find_dates(t, year=year))
+
+    own = [w for w in words if find_dates(w)]
     if own:
         result = verdict(own)
-        shown = ", ".join(f"「{r.text}」 = {r.earliest}…{r.latest}" for r in own)
-        return None if result is None else (f"{result if result != 'no match' else 'not the reading of its own words'}: {shown}")
-    result = verdict(readings(quotes))
+        return None if result is None else f"{'not the reading of its own words' if result == 'no match' else result}: {shown(own)}"
+    result = verdict(quotes)
     if result is None or (result == "no match" and has_source):
         return None
     if result != "no match":
         return result
-    shown = ", ".join(f"「{r.text}」 = {r.earliest}…{r.latest}" for r in readings(quotes)) or "no date expression"
-    return f"no quote gives it and no rakg:dateSource says where it comes from (quote: {shown})"
+    return f"no quote gives it and no rakg:dateSource says where it comes from (quote: {shown(quotes) or 'no date expression'})"
 
 
 def audit(graph) -> dict[str, list[str]]:
