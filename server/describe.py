@@ -30,8 +30,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INFERRED = str(INFERRED_GRAPH)
 DATE_PROPERTIES = tuple(str(RAKG[p]) for p in (
     "date", "earliestDate", "latestDate", "startDate", "earliestStart", "latestStart", "endDate", "earliestEnd", "latestEnd",
-    "asOf", "earliestAsOf", "latestAsOf", "reportedOn", "refYear", "deliveryDate"))  # shown with their property's label
-DATE_TEXTS = (str(RAKG.dateText), str(RAKG.startText), str(RAKG.endText))
+    "asOf", "earliestAsOf", "latestAsOf", "reportedOn", "refYear", "deliveryDate", "earliestDelivery", "latestDelivery"))  # shown with their property's label
+DATE_TEXTS = (str(RAKG.dateText), str(RAKG.startText), str(RAKG.endText), str(RAKG.deliveryText))
 SOURCE_PROPERTIES = (str(RAKG.statedIn), str(RAKG.citesFootnote))
 CARD_OWN = {RDF_TYPE, RDFS_LABEL, str(RAKG.quote), str(RAKG.note), *DATE_TEXTS, *SOURCE_PROPERTIES, *DATE_PROPERTIES}
 

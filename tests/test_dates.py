@@ -1,8 +1,8 @@
 """The date audit (issue 15): every structured date of a fact is the reading, by server/dates.py, of the chapter's
 own words for it — at exactly the phrase's precision, no finer — or says where it comes from (rakg:dateSource).
 
-For each fact and each time role (date, start, end, asOf) that carries an exact value or bounds, the audit reads the
-role's words (rakg:dateText for date and asOf, rakg:startText, rakg:endText) and the fact's quotes:
+For each fact and each time role (date, start, end, asOf, delivery) that carries an exact value or bounds, the audit reads the
+role's words (rakg:dateText for date and asOf, rakg:startText, rakg:endText, rakg:deliveryText) and the fact's quotes:
 
 - if the role's own words hold a date expression, the value must be one of their readings (its year may come from
   the context only with rakg:dateSource);
@@ -32,6 +32,7 @@ ROLES = {  # role: (exact value, earliest bound, latest bound, the role's words)
     "start": (RAKG.startDate, RAKG.earliestStart, RAKG.latestStart, RAKG.startText),
     "end": (RAKG.endDate, RAKG.earliestEnd, RAKG.latestEnd, RAKG.endText),
     "asOf": (RAKG.asOf, RAKG.earliestAsOf, RAKG.latestAsOf, RAKG.dateText),
+    "delivery": (RAKG.deliveryDate, RAKG.earliestDelivery, RAKG.latestDelivery, RAKG.deliveryText),
 }
 ANCHOR_RELATIONS = {"date": ("at", "from", "after-event"), "start": ("at", "from", "after-event"),
                     "end": ("at", "until", "before", "before-event"), "asOf": ("at", "until"), "delivery": ("at", "until")}
@@ -131,7 +132,7 @@ def audit(graph) -> dict[str, list[str]]:
             why = audit_role(graph, fact, role, value)
             if why:
                 problems.setdefault(str(fact), []).append(f"{role} {shown}: {why}")
-        for text in (RAKG.dateText, RAKG.startText, RAKG.endText):
+        for text in (RAKG.dateText, RAKG.startText, RAKG.endText, RAKG.deliveryText):
             for words in graph.objects(fact, text):
                 if not _in_cited_parts(graph, fact, str(words)):
                     problems.setdefault(str(fact), []).append(f"{graph.qname(text)} 「{words}」 is not in a part the fact cites")
