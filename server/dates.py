@@ -22,6 +22,7 @@ The thesis was written in 2007: 今年, 目前, 至今 and 近年 count from :da
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -46,11 +47,6 @@ class Reading(NamedTuple):
     anchor: tuple = (None, None)
     year_given: bool = True
 
-    @property
-    def exact(self) -> bool:
-        """True when the phrase names one year, month or day at its precision."""
-        return self.earliest is not None and self.earliest == self.latest
-
 
 # ---- points and intervals: (year, month, day) with None for the parts a precision lacks -----------------------------
 
@@ -71,13 +67,7 @@ def _shift(precision: str, value: str, steps: int) -> str:
     if precision == "month":
         months = y * 12 + (m - 1) + steps
         return _iso("month", months // 12, months % 12 + 1)
-    import datetime
-
     return (datetime.date(y, m, d) + datetime.timedelta(days=steps)).isoformat()
-
-
-def _last_day(y: int, m: int) -> int:
-    return calendar.monthrange(y, m)[1]
 
 
 # ---- the phrase table ---------------------------------------------------------------------------------------------
@@ -140,14 +130,11 @@ Rule = Callable[[re.Match, Context], tuple]  # -> (precision, earliest, latest, 
 def _decade(m: re.Match, c: Context) -> tuple:
     digits = m["decade"]
     start = int(digits) if len(digits) == 4 else (int(m["century"] or 20) - 1) * 100 + int(digits)
-    first, last = DECADE_PARTS[m["part"]]
-    return "year", _iso("year", start + first), _iso("year", start + last), True
+    return "year", *(_iso("year", start + n) for n in DECADE_PARTS[m["part"]]), True
 
 
 def _century(m: re.Match, c: Context) -> tuple:
-    base = (int(m["century"]) - 1) * 100
-    first, last = CENTURY_PARTS[m["part"]]
-    return "year", _iso("year", base + first), _iso("year", base + last), True
+    return "year", *(_iso("year", (int(m["century"]) - 1) * 100 + n) for n in CENTURY_PARTS[m["part"]]), True
 
 
 def _months_of_year(parts: dict, key: str) -> Rule:
@@ -167,7 +154,7 @@ def _month_part(m: re.Match, c: Context) -> tuple:
     if y is None or month is None:
         return "day", None, None, False
     first, last = MONTH_PARTS[m["part"]]
-    return "day", _iso("day", y, month, first), _iso("day", y, month, min(last, _last_day(y, month))), given
+    return "day", _iso("day", y, month, first), _iso("day", y, month, min(last, calendar.monthrange(y, month)[1])), given
 
 
 def _point(precision: str) -> Rule:
