@@ -14,8 +14,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 from server.dates import find_dates  # noqa: E402
 
 ROLES = {"date": ("date", "earliestDate", "latestDate"), "start": ("startDate", "earliestStart", "latestStart"),
-         "end": ("endDate", "earliestEnd", "latestEnd"), "asOf": ("asOf", "earliestAsOf", "latestAsOf")}
-TEXT = {"date": "dateText", "start": "startText", "end": "endText", "asOf": "dateText"}
+         "end": ("endDate", "earliestEnd", "latestEnd"), "asOf": ("asOf", "earliestAsOf", "latestAsOf"),
+         "delivery": ("deliveryDate", "earliestDelivery", "latestDelivery")}
+TEXT = {"date": "dateText", "start": "startText", "end": "endText", "asOf": "dateText", "delivery": "deliveryText"}
 
 
 def read(name):
@@ -71,7 +72,7 @@ CATEGORIES = [
 
 
 def category(old, new):
-    words = " ".join(new.get(t, "") for t in ("dateText", "startText", "endText")).replace(" ", "")
+    words = " ".join(new.get(t, "") for t in ("dateText", "startText", "endText", "deliveryText")).replace(" ", "")
     for name, test in CATEGORIES:
         if test(old, new, words):
             return name

@@ -24,9 +24,9 @@ DATE_ROLES = [
     "startDate", "earliestStart", "latestStart",
     "endDate", "earliestEnd", "latestEnd",
     "asOf", "earliestAsOf", "latestAsOf",
-    "reportedOn", "deliveryDate", "refYear",
+    "reportedOn", "deliveryDate", "earliestDelivery", "latestDelivery", "refYear",
 ]
-TEXTS = ["dateText", "startText", "endText"]
+TEXTS = ["dateText", "startText", "endText", "deliveryText"]
 
 
 def short(graph, term):
