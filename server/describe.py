@@ -28,9 +28,12 @@ RDFS_COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 INFERRED = str(INFERRED_GRAPH)
-DATE_PROPERTIES = tuple(str(RAKG[p]) for p in ("date", "startDate", "endDate", "asOf", "refYear", "deliveryDate"))
+DATE_PROPERTIES = tuple(str(RAKG[p]) for p in (
+    "date", "earliestDate", "latestDate", "startDate", "earliestStart", "latestStart", "endDate", "earliestEnd", "latestEnd",
+    "asOf", "earliestAsOf", "latestAsOf", "reportedOn", "refYear", "deliveryDate", "earliestDelivery", "latestDelivery"))  # shown with their property's label
+DATE_TEXTS = (str(RAKG.dateText), str(RAKG.startText), str(RAKG.endText), str(RAKG.deliveryText))
 SOURCE_PROPERTIES = (str(RAKG.statedIn), str(RAKG.citesFootnote))
-CARD_OWN = {RDF_TYPE, RDFS_LABEL, str(RAKG.quote), str(RAKG.note), str(RAKG.dateText), *SOURCE_PROPERTIES, *DATE_PROPERTIES}
+CARD_OWN = {RDF_TYPE, RDFS_LABEL, str(RAKG.quote), str(RAKG.note), *DATE_TEXTS, *SOURCE_PROPERTIES, *DATE_PROPERTIES}
 
 
 def local_href(iri: str) -> str:
@@ -258,7 +261,7 @@ def _add_to_card(describer: Describer, card: FactCard, pairs: list, prop: str, c
         card.quotes.append(value.value)
     elif prop == str(RAKG.note):
         card.notes.append(value)
-    elif prop == str(RAKG.dateText):
+    elif prop in DATE_TEXTS:
         card.date_text.append(value.value)
     elif prop in DATE_PROPERTIES:
         card.dates.append((describer.iri(prop), value))

@@ -1,11 +1,14 @@
 """The derivation rules: run to a fixpoint, each derived statement recorded with its rule and premises.
 
 A rule is a SPARQL SELECT in ``ontology/rules/<slug>.rq`` that returns ``?subject ?predicate ?object``,
-one or more ``?premise…`` variables (the fact nodes or derivation nodes it used) and optionally
-``?validFrom`` / ``?validUntil`` (xsd:date; the statement holds on D when validFrom ≤ D < validUntil).
+one or more ``?premise…`` variables (the fact nodes or derivation nodes it used) and optionally the days of
+:data:`VALIDITY` (xsd:date): the statement certainly holds on D when ``?validFrom`` ≤ D < ``?validUntil``, possibly
+when ``?possiblyValidFrom`` ≤ D < ``?possiblyValidUntil`` (an uncertain start or end: certain from the last day the
+start can mean, possible from the first), and was attested (an as-of date, never a start) on some day between
+``?attestedNotBefore`` and ``?attestedNotAfter``.
 Header lines give its title (en, zh), description and ``stratum``: rules of stratum 2 may use negation
 over the results of stratum 1, which reach their fixpoint first.  One rule is Python: ``date-bounds``
-turns every date of a fact, at whatever precision, into the first and last day it can mean.
+turns every date of a fact, exact at whatever precision or given as bounds, into the first and last day it can mean.
 
 Every derived triple goes into graph/inferred together with a ``rakg:Derivation`` node (an
 ``rdf:Statement``) naming the triple, ``rakg:derivedBy`` the rule, ``prov:wasDerivedFrom`` the premises,
@@ -26,14 +29,21 @@ from .catalog import load_catalog
 from .namespaces import ID, RAKG, RULE
 from .store import GraphStore, iri, is_literal, literal, statement, to_rdflib
 
-DATE_PROPERTIES = {
-    RAKG.startDate: (RAKG.startsNotBefore, RAKG.startsNotAfter),
-    RAKG.date: (RAKG.startsNotBefore, RAKG.startsNotAfter),
-    RAKG.endDate: (RAKG.endsNotBefore, RAKG.endsNotAfter),
-    RAKG.asOf: (None, RAKG.startsNotAfter),
-}
+# The date-bounds rule: each time role of a fact, written as an exact value or as bounds, becomes the first and last
+# day it can mean.  role: ((exact value, earliest bound, latest bound), (first-day property, last-day property)).
+DATE_ROLES = (
+    ((RAKG.date, RAKG.earliestDate, RAKG.latestDate), (RAKG.startsNotBefore, RAKG.startsNotAfter)),
+    ((RAKG.startDate, RAKG.earliestStart, RAKG.latestStart), (RAKG.startsNotBefore, RAKG.startsNotAfter)),
+    ((RAKG.endDate, RAKG.earliestEnd, RAKG.latestEnd), (RAKG.endsNotBefore, RAKG.endsNotAfter)),
+    # An as-of date says when the state held, never when it began: it bounds the attestation, not the start.
+    ((RAKG.asOf, RAKG.earliestAsOf, RAKG.latestAsOf), (RAKG.attestedNotBefore, RAKG.attestedNotAfter)),
+)
 DATE_BOUNDS_RULE = RULE["date-bounds"]
 _DATE, _GYEAR_MONTH, _GYEAR = (str(t) for t in (XSD.date, XSD.gYearMonth, XSD.gYear))
+# The days a rule may give a derived statement (its ?variables), each recorded as the property of the same name:
+# certainly holds on D when validFrom ≤ D < validUntil, possibly when possiblyValidFrom ≤ D < possiblyValidUntil;
+# attested (by an as-of date) on some day between attestedNotBefore and attestedNotAfter.
+VALIDITY = ("validFrom", "validUntil", "possiblyValidFrom", "possiblyValidUntil", "attestedNotBefore", "attestedNotAfter")
 MAX_ROUNDS = 20
 
 
@@ -103,9 +113,9 @@ class Deriver:
     def of_graphs(cls, ontology: Graph, data: Graph) -> Deriver:
         return cls(GraphStore.from_graphs(ontology, data))
 
-    def record(self, derived, rule, premises: list, valid_from: str | None = None, valid_until: str | None = None,
-               first_only: bool = False) -> bool:
-        """Add a derived statement with its derivation; returns True when something new was recorded.
+    def record(self, derived, rule, premises: list, validity: dict | None = None, first_only: bool = False) -> bool:
+        """Add a derived statement with its derivation and its days (``validity``: names of :data:`VALIDITY` to
+        xsd:date text); returns True when something new was recorded.
 
         Nothing is recorded for a statement that is asserted, nor (with ``first_only``) for one already derived.
         """
@@ -121,10 +131,7 @@ class Deriver:
                statement(node, _PREDICATE, derived.predicate), statement(node, _OBJECT, derived.object),
                statement(node, _DERIVED_BY, rule), statement(node, _USES_BACKGROUND, _TRUE if background else _FALSE)]
         new += [statement(node, _WAS_DERIVED_FROM, p) for p in premises]
-        if valid_from is not None:
-            new.append(statement(node, _VALID_FROM, literal(valid_from, _DATE)))
-        if valid_until is not None:
-            new.append(statement(node, _VALID_UNTIL, literal(valid_until, _DATE)))
+        new += [statement(node, _VALIDITY[name], literal(day, _DATE)) for name, day in (validity or {}).items() if day is not None]
         if derived not in self.inferred:
             new.append(derived)
         self.inferred.update(new)
@@ -150,17 +157,18 @@ class Deriver:
         return self._key((statement.subject, statement.predicate, statement.object))
 
     def date_bounds(self) -> None:
-        """The Python rule: normalise every fact date to its first and last possible day."""
+        """The Python rule: every time role of a fact, exact or as bounds, becomes its first and last possible day."""
         rule = iri(str(DATE_BOUNDS_RULE))
-        for prop, targets in DATE_PROPERTIES.items():
-            earliest, latest = (iri(str(t)) if t is not None else None for t in targets)
-            for fact, _, value, _ in self.store.statements(str(prop)):
-                bounds = day_bounds(value.value, value.datatype.value) if is_literal(value) else None
-                if bounds is None:
-                    continue
-                for target, day in ((earliest, bounds[0]), (latest, bounds[1])):
-                    if target is not None:
-                        self.record(statement(fact, target, literal(day, _DATE)), rule, [fact])
+        for (exact, earliest, latest), targets in DATE_ROLES:
+            first, last = (iri(str(t)) for t in targets)
+            for prop, sides in ((exact, (first, last)), (earliest, (first, None)), (latest, (None, last))):
+                for fact, _, value, _ in self.store.statements(str(prop)):
+                    bounds = day_bounds(value.value, value.datatype.value) if is_literal(value) else None
+                    if bounds is None:
+                        continue
+                    for target, day in zip(sides, bounds):
+                        if target is not None:
+                            self.record(statement(fact, target, literal(day, _DATE)), rule, [fact])
         self._flush()
 
     def run(self, rules: list[Rule]) -> None:
@@ -179,27 +187,27 @@ class Deriver:
         names = [v.value for v in solutions.variables]  # solutions are read by position: 3× faster than by name
         s, p, o = (names.index(name) for name in ("subject", "predicate", "object"))
         premises = [names.index(name) for name in sorted(n for n in names if n.startswith("premise"))]
-        bounds = [names.index(name) if name in names else None for name in ("validFrom", "validUntil")]
+        days = [(name, names.index(name)) for name in VALIDITY if name in names]
         rows = []
         for row in solutions:
-            valid_from, valid_until = (row[i] if i is not None else None for i in bounds)
-            rows.append((statement(row[s], row[p], row[o]), [row[i] for i in premises if row[i] is not None],
-                         valid_from.value if valid_from is not None else None, valid_until.value if valid_until is not None else None))
+            validity = {name: row[i].value for name, i in days if row[i] is not None}
+            rows.append((statement(row[s], row[p], row[o]), [row[i] for i in premises if row[i] is not None], validity))
         # The engine returns rows in no fixed order (it differs between processes); a rule that keeps only the first
         # explanation of a statement must see them in a fixed one, or two builds of the same sources would differ.
-        rows.sort(key=lambda r: (self._triple_key(r[0]), self._key(r[1]), r[2] or "", r[3] or ""))
+        rows.sort(key=lambda r: (self._triple_key(r[0]), self._key(r[1]), sorted(r[2].items())))
         rule_iri = iri(str(rule.iri))
         changed = False
-        for derived, used, valid_from, valid_until in rows:
-            changed |= self.record(derived, rule_iri, used, valid_from, valid_until, rule.first_explanation_only)
+        for derived, used, validity in rows:
+            changed |= self.record(derived, rule_iri, used, validity, rule.first_explanation_only)
         self._flush()
         return changed
 
 
 # The engine terms the reasoner writes, made once (an rdflib namespace attribute costs microseconds each time).
 _TYPE, _SUBJECT, _PREDICATE, _OBJECT = (iri(str(p)) for p in (RDF.type, RDF.subject, RDF.predicate, RDF.object))
-_DERIVATION, _DERIVED_BY, _USES_BACKGROUND, _VALID_FROM, _VALID_UNTIL, _BACKGROUND_FACT = (iri(str(t)) for t in (
-    RAKG.Derivation, RAKG.derivedBy, RAKG.usesBackground, RAKG.validFrom, RAKG.validUntil, RAKG.BackgroundFact))
+_DERIVATION, _DERIVED_BY, _USES_BACKGROUND, _BACKGROUND_FACT = (iri(str(t)) for t in (
+    RAKG.Derivation, RAKG.derivedBy, RAKG.usesBackground, RAKG.BackgroundFact))
+_VALIDITY = {name: iri(str(RAKG[name])) for name in VALIDITY}
 _WAS_DERIVED_FROM = iri(str(PROV.wasDerivedFrom))
 _TRUE, _FALSE = literal("true", str(XSD.boolean)), literal("false", str(XSD.boolean))
 DERIVATION = str(ID["derivation/"])
@@ -211,8 +219,10 @@ def rule_descriptions(rules: list[Rule]) -> Graph:
     described = [(r.iri, r.meta, f"ontology/rules/{r.slug}.rq") for r in rules]
     described.append((DATE_BOUNDS_RULE, {
         "title": "Date bounds", "title_zh": "日期範圍",
-        "description": "Every date of a fact, at year, month or day precision, becomes the first and last day it can mean "
-                       "(rakg:startsNotBefore/startsNotAfter, endsNotBefore/endsNotAfter); an as-of date bounds the start from above.",
+        "description": "Every time role of a fact, an exact date at year, month or day precision or the bounds of an uncertain "
+                       "one, becomes the first and last day it can mean: date and start give rakg:startsNotBefore/startsNotAfter, "
+                       "end rakg:endsNotBefore/endsNotAfter, as-of rakg:attestedNotBefore/attestedNotAfter (an as-of date says when "
+                       "the state held, never when it began). A bound alone gives one side only.",
     }, "server/rules.py:Deriver.date_bounds"))
     for rule_iri, meta, where in described:
         g.add((rule_iri, RDF.type, RAKG.Rule))
@@ -275,10 +285,8 @@ def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[
         first = found[0]
         lines = [f"{indent}{_short(first['subject'])} {_short(first['predicate'])} {_short(first['object'])}",
                  f"{indent}  derived by {_short(first['rule'])} ({first.get('ruleLabel', {}).get('value', '')})"]
-        validity = [f"from {first['validFrom']['value']}" if "validFrom" in first else "",
-                    f"until {first['validUntil']['value']}" if "validUntil" in first else ""]
         basis = "uses background facts" if first["background"]["value"] == "true" else "rests on the chapter alone"
-        lines.append(f"{indent}  valid {' '.join(v for v in validity if v) or 'at some time'}; {basis}")
+        lines.append(f"{indent}  valid {_validity({k: v['value'] for k, v in first.items()})}; {basis}")
         for row in found:
             if "premise" in row:
                 lines += premise(row["premise"]["value"], indent + "  ", level)
@@ -305,6 +313,26 @@ def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[
     if not lines:
         raise NotFound(f"nothing derived is known about <{iri}>", where="graph/inferred")
     return lines
+
+
+def _validity(days: dict) -> str:
+    """The days of a derivation in words.
+
+    >>> _validity({"validFrom": "1979-12-31", "possiblyValidFrom": "1977-01-01"})
+    'from 1979-12-31 (possibly from 1977-01-01)'
+    >>> _validity({"attestedNotBefore": "2004-07-02", "attestedNotAfter": "2004-07-02"})
+    'on 2004-07-02 (attested; not a start)'
+    """
+    words = []
+    for certain, possible, word in (("validFrom", "possiblyValidFrom", "from"), ("validUntil", "possiblyValidUntil", "until")):
+        if certain in days:
+            words.append(f"{word} {days[certain]}" + (f" (possibly {word} {days[possible]})" if days.get(possible, days[certain]) != days[certain] else ""))
+        elif possible in days:
+            words.append(f"possibly {word} {days[possible]}")
+    seen = days.get("attestedNotBefore"), days.get("attestedNotAfter")
+    if seen[0]:
+        words.append(f"on {seen[0]} (attested; not a start)" if seen[0] == seen[1] else f"at some day {seen[0]}…{seen[1]} (attested; not a start)")
+    return " ".join(words) or "at some time"
 
 
 def _short(cell: dict) -> str:

@@ -50,6 +50,26 @@ def sources():
     return load_sources(ROOT)
 
 
+@pytest.fixture(scope="session")
+def exceptions():
+    """The reviewed exceptions of the date audit and the number test (tests/date-exceptions.toml): a list of entries
+    (``fact``, ``test``, ``reason``) and a function giving one test's excused facts (full IRI -> reason)."""
+    import tomllib
+
+    from server.namespaces import ID
+
+    entries = tomllib.loads((ROOT / "tests" / "date-exceptions.toml").read_text(encoding="utf-8")).get("exception", [])
+
+    def expand(name: str) -> str:
+        return str(ID["fact/"]) + name.removeprefix("fact:") if name.startswith("fact:") else name
+
+    def of(test: str) -> dict[str, str]:
+        return {expand(e["fact"]): e.get("reason", "") for e in entries if e.get("test") == test}
+
+    of.entries, of.expand = entries, expand
+    return of
+
+
 @pytest.fixture
 def runner(settings, monkeypatch):
     monkeypatch.setenv("RAKG_BUILD_DIR", settings.build_dir)

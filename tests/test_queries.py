@@ -56,3 +56,33 @@ def test_the_materialized_default_graph_answers_like_the_list_of_graphs(query, s
         copied = results_json(store.query(query.text, include_inferred=inferred))
         listed = results_json(list_form_store.query(query.text, include_inferred=inferred))
         assert same_results(listed, copied, query.ordered), f"{query.slug} (inferred={inferred})"
+
+
+def rows_of(store, slug: str) -> list[dict]:
+    query = next(q for q in CATALOG if q.slug == slug)
+    return [{k: v["value"] for k, v in row.items()} for row in results_json(store.query(query.text))["results"]["bindings"]]
+
+
+def test_the_first_east_asia_summit_has_the_participants_the_chapter_counts(store):
+    rows = rows_of(store, "first-east-asia-summit-participants")
+    [counted] = [int(r["n"]["value"]) for r in results_json(store.query(
+        "SELECT (MAX(?v) AS ?n) WHERE { ?m a rakg:Measurement ; rakg:about event:2005-12-14-1st-east-asia-summit ; "
+        "rakg:value ?v ; rakg:quote ?q FILTER (CONTAINS(?q, '16 國')) }"))["results"]["bindings"]]
+    participants = {r["state"] for r in rows if r["role"] == "participant"}
+    assert len(participants) == counted == 16
+    assert [(r["state"].rsplit("/", 1)[1], r["invitedBy"]) for r in rows if r["role"] == "guest"] == [("russia", "Malaysia")]
+
+
+@pytest.mark.parametrize("slug", ["asean-members-on-dates", "russia-status-on-dates", "tac-parties-end-of-2004", "eas-conditions-russia-2005"])
+def test_queries_at_a_date_say_how_sure_they_are(store, slug):
+    rows = rows_of(store, slug)
+    assert rows and {r["certainty"] for r in rows} <= {"certain", "possible"}
+
+
+def test_an_as_of_date_is_never_shown_as_a_start(store):
+    """Issue 15: Russia's UN membership is attested on 2 July 2004; it did not start then."""
+    un = [r for r in rows_of(store, "russia-status-with-asean") if r.get("organizationLabel") == "United Nations"]
+    assert un and all("start" not in r and r["asOf"] == "2004-07-02" for r in un)
+    derived = results_json(store.query("""SELECT ?from WHERE { GRAPH graph:inferred {
+        ?d rdf:subject state:russia ; rdf:predicate rakg:memberOf ; rdf:object organization:united-nations ; rakg:validFrom ?from } }"""))
+    assert derived["results"]["bindings"] == []

@@ -40,6 +40,9 @@ def derivations(g: Graph, subject, predicate, obj) -> list[dict]:
                 "rule": g.value(node, RAKG.derivedBy),
                 "from": str(g.value(node, RAKG.validFrom) or ""),
                 "until": str(g.value(node, RAKG.validUntil) or ""),
+                "possibly": str(g.value(node, RAKG.possiblyValidFrom) or ""),
+                "possiblyUntil": str(g.value(node, RAKG.possiblyValidUntil) or ""),
+                "attested": tuple(str(g.value(node, p) or "") for p in (RAKG.attestedNotBefore, RAKG.attestedNotAfter)),
                 "background": g.value(node, RAKG.usesBackground).toPython(),
                 "premises": set(g.objects(node, PROV.wasDerivedFrom)),
             })
@@ -62,7 +65,47 @@ def test_membership_holds_from_the_last_day_its_start_can_mean_until_its_end(ont
     """)
     [found] = derivations(d, entity_iri("state", "brunei"), RAKG.memberOf, entity_iri("organization", "asean"))
     assert found == {"rule": RULE["member-of"], "from": "1984-01-31", "until": "1990-01-01", "background": False,
+                     "possibly": "1984-01-01", "possiblyUntil": "1990-12-31", "attested": ("", ""),
                      "premises": {entity_iri("fact", "m")}}
+
+
+def test_an_uncertain_start_holds_certainly_from_its_latest_and_possibly_from_its_earliest_day(ontology):
+    d = derive(ontology, """
+        fact:m a rakg:Membership ; org:member state:vietnam ; org:organization organization:asean ; rakg:startText "70 年代末" ;
+            rakg:earliestStart "1977"^^xsd:gYear ; rakg:latestStart "1979"^^xsd:gYear .
+        fact:a a rakg:Accession ; rakg:party state:laos ; rakg:document document:x ; rakg:dateText "2004 年底" ;
+            rakg:earliestDate "2004-10"^^xsd:gYearMonth ; rakg:latestDate "2004-12"^^xsd:gYearMonth .
+        fact:before a rakg:Membership ; org:member state:cambodia ; org:organization organization:asean ; rakg:startText "1990 年以前" ;
+            rakg:latestStart "1989"^^xsd:gYear .
+    """)
+    [vietnam] = derivations(d, entity_iri("state", "vietnam"), RAKG.memberOf, entity_iri("organization", "asean"))
+    assert (vietnam["from"], vietnam["possibly"], vietnam["until"]) == ("1979-12-31", "1977-01-01", "")
+    [laos] = derivations(d, entity_iri("state", "laos"), RAKG.partyTo, entity_iri("document", "x"))
+    assert (laos["from"], laos["possibly"]) == ("2004-12-31", "2004-10-01")
+    [cambodia] = derivations(d, entity_iri("state", "cambodia"), RAKG.memberOf, entity_iri("organization", "asean"))
+    assert (cambodia["from"], cambodia["possibly"]) == ("1989-12-31", "")  # "before 1990": certain by then, no earliest
+
+
+def test_an_as_of_date_is_attested_never_a_start(ontology):
+    d = derive(ontology, """
+        fact:un a rakg:Membership ; org:member state:russia ; org:organization organization:united-nations ; rakg:asOf "2004-07-02"^^xsd:date .
+        fact:late a rakg:Membership ; org:member state:ussr ; org:organization organization:x ; rakg:dateText "到了 1968 年末" ;
+            rakg:earliestAsOf "1968-10"^^xsd:gYearMonth ; rakg:latestAsOf "1968-12"^^xsd:gYearMonth .
+    """)
+    [un] = derivations(d, entity_iri("state", "russia"), RAKG.memberOf, entity_iri("organization", "united-nations"))
+    assert (un["from"], un["possibly"], un["attested"]) == ("", "", ("2004-07-02", "2004-07-02"))
+    [late] = derivations(d, entity_iri("state", "ussr"), RAKG.memberOf, entity_iri("organization", "x"))
+    assert (late["from"], late["attested"]) == ("", ("1968-10-01", "1968-12-31"))
+    assert not list(d.triples((entity_iri("fact", "un"), RAKG.startsNotAfter, None)))
+
+
+def test_habitual_attendance_takes_part_in_the_forum_from_its_start(ontology):
+    d = derive(ontology, """
+        fact:h a rakg:Participation ; rakg:participant state:russia ; rakg:series <https://w3id.org/rakg/id/forum/amm> ;
+            rakg:startDate "1991"^^xsd:gYear ; rakg:startText "從 1991 年起" .
+    """)
+    [found] = derivations(d, entity_iri("state", "russia"), RAKG.tookPartInForum, URIRef("https://w3id.org/rakg/id/forum/amm"))
+    assert (found["rule"], found["from"], found["possibly"]) == (RULE["took-part-in-forum"], "1991-12-31", "1991-01-01")
 
 
 def test_background_premises_are_flagged(ontology):
@@ -87,6 +130,16 @@ def test_succession_carries_over_only_what_the_predecessor_held_on_the_day(ontol
     assert derivations(d, entity_iri("state", "brunei"), RAKG.hasDiplomaticRelationsWith, russia)
     assert derivations(d, russia, RAKG.partyTo, entity_iri("document", "x"))[0]["from"] == "1991-12-24"
     assert derivations(d, russia, RAKG.hasDiplomaticRelationsWith, entity_iri("state", "laos")) == []
+
+
+def test_succession_carries_over_as_possible_what_the_predecessor_only_possibly_held(ontology):
+    d = derive(ontology, """
+        fact:s a rakg:StateSuccession ; rakg:predecessor state:soviet-union ; rakg:successor state:russia ; rakg:date "1991-12-24"^^xsd:date .
+        fact:maybe a rakg:DiplomaticRelation ; rakg:between state:soviet-union , state:brunei ; rakg:startText "1991 年底" ;
+            rakg:earliestStart "1991-10"^^xsd:gYearMonth ; rakg:latestStart "1991-12"^^xsd:gYearMonth .
+    """)
+    [brunei] = derivations(d, entity_iri("state", "russia"), RAKG.hasDiplomaticRelationsWith, entity_iri("state", "brunei"))
+    assert (brunei["from"], brunei["possibly"]) == ("", "1991-12-24")
 
 
 def test_non_southeast_asian_parties_and_eas_conditions(ontology):
