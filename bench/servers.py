@@ -76,6 +76,20 @@ def memory_mb(pid: int, field_name: str = "VmHWM") -> float:
     return round(total / 1024, 1)
 
 
+def pss_mb(pid: int) -> float:
+    """The process tree's memory in MB counted by PSS: each resident page once, shared pages divided among the
+    processes that map them (the store that the serving process, the zygote and the query workers share counts
+    once, where a sum of RSS counts it in every process)."""
+    total = 0
+    for p in descendants(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as handle:
+                total += next((int(line.split()[1]) for line in handle if line.startswith("Pss:")), 0)
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
 def cpu_seconds(pid: int) -> float:
     total = 0
     for p in descendants(pid):

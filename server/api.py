@@ -87,6 +87,7 @@ def _job(service, query: str, accept: str | None, values) -> Job:
         fmt_accept=accept,
         fmt_param=values.get("format"),
         max_rows=service.settings.max_rows,
+        max_bytes=service.settings.max_result_bytes,
         include_inferred=protocol.is_true(values.get("inferred", "")),
         default_graph_uris=tuple(values.getlist("default-graph-uri")),
         named_graph_uris=tuple(values.getlist("named-graph-uri")),
@@ -125,7 +126,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     result = service.pool.run_inline(job, client) if known_only else service.pool.run(job, client)
     if result is None:
         return None
-    entry = (result.body, result.format, result.rows, result.truncated)
+    entry = (result.body, result.format, result.rows, result.limit)
     timing = f'query;dur={result.seconds * 1000:.2f};desc="{"inline" if result.inline else "worker"}"'
     if result.federated:
         return _answer_reply(service, *entry, etag=None, timing=timing)
@@ -136,7 +137,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
 def _cache_key(content_hash: str, job: Job) -> str:
     """The data's content hash and everything in the request that can change the answer (the job as the client sent it)."""
     parts = [content_hash, job.query, job.fmt_accept or "", job.fmt_param or "", str(job.include_inferred),
-             "|".join(job.default_graph_uris), "|".join(job.named_graph_uris), str(job.max_rows)]
+             "|".join(job.default_graph_uris), "|".join(job.named_graph_uris), str(job.max_rows), str(job.max_bytes)]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -145,13 +146,13 @@ def _cache_headers(etag: str | None) -> list[tuple[str, str]]:
     return validators + [("Vary", "Accept")]
 
 
-def _answer_reply(service, body: bytes, fmt: str, rows: int, truncated: bool, etag: str | None, timing: str) -> Reply:
-    """The answer with its row count, truncation flag, caching headers and a Server-Timing header: where the
-    answer came from (the result cache, a query worker, or this thread for a job known to be cheap) and
-    the engine's milliseconds for the query and its serialization."""
+def _answer_reply(service, body: bytes, fmt: str, rows: int, limit: str, etag: str | None, timing: str) -> Reply:
+    """The answer with its row count, truncation flag (``limit``: the limit that cut it, 'limit=N' or 'bytes=N'),
+    caching headers and a Server-Timing header: where the answer came from (the result cache, a query worker, or
+    this thread for a job known to be cheap) and the engine's milliseconds for the query and its serialization."""
     headers = [("Content-Type", protocol.content_type(fmt)), ("Server-Timing", timing), ("X-Result-Rows", str(rows))]
-    if truncated:
-        headers.append(("X-Result-Truncated", f"true; limit={service.settings.max_rows}"))
+    if limit:
+        headers.append(("X-Result-Truncated", f"true; {limit}"))
     return Reply(200, headers + _cache_headers(etag), body)
 
 

@@ -25,6 +25,7 @@ bounded by the bytes of the queries it holds.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -40,8 +41,9 @@ from .store import QUERY_PREFIXES, open_store, serialize
 from .zygote import Zygote
 
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a worker, unless the pool is given another figure
+LEAST_QUERY_MEMORY = 64 << 20  # a memory_limit that leaves a worker less than this is refused
 MEMO_BYTES = 8_000_000  # most bytes of query text the memo of cheap jobs holds (least recently used out)
-BUSY_WAIT = 0.25  # seconds a request waits for a worker it may use before the 503 (a burst is smoothed, a siege is not)
+BUSY_WAIT = 0.1  # seconds a request waits for a worker it may use before the 503 (a burst is smoothed, a siege is not)
 POLL = 0.25  # seconds between the checks of a running query's client budget
 log = logging.getLogger(__name__)
 
@@ -72,8 +74,30 @@ class Job:
     fmt_param: str | None
     max_rows: int
     include_inferred: bool
+    max_bytes: int = 0
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
+
+
+def query_memory(settings) -> int:
+    """Bytes each query worker may add to what it inherits, so that the whole server stays within ``memory_limit``:
+    the limit less this process (its store included; the workers share it), the result cache, and the answers the
+    request threads may hold at once (twice the largest, for a copy in flight), divided by the workers.
+
+    Raises ConfigError when that leaves a worker less than LEAST_QUERY_MEMORY.
+    """
+    from .errors import ConfigError
+
+    with open("/proc/self/status", encoding="ascii") as status:
+        resident = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+    held = resident + settings.cache_bytes + settings.threads * settings.max_result_bytes * 2
+    share = (settings.memory_limit * 1_000_000 - held) // max(1, settings.workers)
+    if share < LEAST_QUERY_MEMORY:
+        raise ConfigError(f"memory_limit {settings.memory_limit} MB leaves {max(share, 0) >> 20} MB per query worker once this process "
+                          f"({resident >> 20} MB), the result cache ({settings.cache_bytes >> 20} MB) and {settings.threads} answers of up "
+                          f"to {settings.max_result_bytes >> 20} MB are counted; raise it, or lower workers, threads, cache_bytes or "
+                          "max_result_bytes", where="memory_limit")
+    return share
 
 
 def _limit_memory(extra: int) -> None:
@@ -106,7 +130,8 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None)
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
         result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
-        answer = serialize(result, protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param), job.max_rows)
+        fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
+        answer = serialize(result, fmt, job.max_rows, job.max_bytes)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
         if services:
             raise BadGateway(_service_failure(services, "sent an answer that cannot be read")) from None
@@ -187,6 +212,7 @@ class QueryPool:
         self.cheap_bytes = 0
         shared = store if spec.location is None else None  # a memory store is shared; others are opened again
         syntax.prepare()  # before the fork: every worker inherits the parser
+        gc.freeze()  # and no collection in a worker or the zygote touches (and so copies) the pages they share
         self.zygote = Zygote(self._serve, shared, lambda: open_store(spec), self.wall.isolation != "off")
         self.idle: deque[Worker] = deque()
         self.free = threading.Condition()

@@ -17,6 +17,7 @@ lets the requests in flight finish (at most ``query_timeout`` * 2 + 10 seconds) 
 from __future__ import annotations
 
 import asyncio
+import gc
 import io
 import json
 import logging
@@ -34,6 +35,8 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 STREAM_BYTES = 4 << 20  # a longer response is streamed from its thread with back-pressure instead of handed over whole
+BIG_ANSWER = 1 << 20  # an answer this long is written only within the server's budget of unsent bytes
+TARPIT = 1.0  # most seconds a 429 or 503 with Retry-After is held back before it is sent
 MAX_URL_BYTES = 8190  # the request line: longer queries are POSTed (8 KB, as most servers and proxies allow)
 MAX_HEADER_BYTES = 65536  # all header lines of a request together
 MAX_HEADERS = 100
@@ -65,12 +68,20 @@ class Server:
         self.per_client: dict[str, int] = {}
         self.connections: set[HttpConnection] = set()
         self.in_flight = 0
+        self.buffered = 0  # bytes of answers written to connections and not yet sent (an upper bound between recounts)
+        self.buffer_budget = settings.threads * settings.max_result_bytes  # the answers memory_limit counts in flight
         self.loop: asyncio.AbstractEventLoop | None = None
         self.listener: asyncio.AbstractServer | None = None
 
     async def start(self, sock: socket.socket) -> None:
         self.loop = asyncio.get_running_loop()
         self.listener = await self.loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=2048)
+        self.loop.call_later(1, self._recount)
+
+    def _recount(self) -> None:
+        """Count again the bytes waiting in the connections' buffers (they drain without telling us), every second."""
+        self._recount_now()
+        self.loop.call_later(1, self._recount)
 
     async def stop(self, grace: float) -> None:
         """Stop accepting, close idle connections, and wait up to ``grace`` seconds for the requests in flight."""
@@ -83,6 +94,9 @@ class Server:
         for connection in list(self.connections):
             connection.transport.close()
         self.threads.shutdown(wait=False, cancel_futures=True)
+
+    def _recount_now(self) -> None:
+        self.buffered = sum(connection.account_buffer() for connection in self.connections if connection.buffered)
 
     def admit(self, client: str) -> str | None:
         """Count a new connection of ``client``; the reason to refuse it, if any."""
@@ -117,6 +131,8 @@ class HttpConnection(asyncio.Protocol):
         self.queue: list[dict] = []  # complete requests waiting for the one being answered (pipelining)
         self.request: dict | None = None
         self.header_bytes = 0
+        self.buffered = 0  # this connection's share of Server.buffered
+        self.unsent = 0  # unsent bytes when the idle timer last fired: no progress for body_timeout ends the connection
         self.timer: asyncio.TimerHandle | None = None
         self.writable = threading.Event()
         self.writable.set()
@@ -140,6 +156,8 @@ class HttpConnection(asyncio.Protocol):
         self.closing = True
         self.writable.set()  # a thread streaming to us must not wait forever
         self._cancel_timer()
+        self.server.buffered -= self.buffered
+        self.buffered = 0
         if self.admitted:
             self.server.connections.discard(self)
             self.server.release(self.client)
@@ -150,6 +168,16 @@ class HttpConnection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self.writable.set()
+        self.account_buffer()
+        if not self.busy and not self.queue and not self.closing and self.transport.is_reading() is False:
+            self.transport.resume_reading()
+
+    def account_buffer(self) -> int:
+        """Bring this connection's unsent bytes up to date in the server's count; returns them."""
+        now = self.transport.get_write_buffer_size() if not self.transport.is_closing() else 0
+        self.server.buffered += now - self.buffered
+        self.buffered = now
+        return now
 
     def data_received(self, data: bytes) -> None:
         if self.closing:
@@ -225,18 +253,31 @@ class HttpConnection(asyncio.Protocol):
     def _answer(self, request: dict) -> None:
         """In a request thread: run the app and hand its answer to the event loop."""
         started = time.perf_counter()
-        status, keep_alive = 500, False
+        status, keep_alive, data, delay = 500, False, None, 0.0
         try:
-            status, keep_alive = self._run_app(request)
+            status, keep_alive, data, delay = self._run_app(request)
         except Exception:  # noqa: BLE001 - a fault outside the app's own handlers: logged, answered 500
             log.exception("request failed: %s %r", request.get("method"), request.get("url"))
-            self.loop.call_soon_threadsafe(self._write, error_bytes(500, "internal error; the server log has the details"))
+            data = error_bytes(500, "internal error; the server log has the details")
         finally:
             access.info('%s - "%s %s HTTP/%s" %s %.1fms', self.client, request["method"], request["url"].decode("latin-1")[:200],
                         request["version"], status, (time.perf_counter() - started) * 1000)
-            self.loop.call_soon_threadsafe(self._done, keep_alive)
+            self.loop.call_soon_threadsafe(self._finish, data, keep_alive, delay)
 
-    def _run_app(self, request: dict) -> tuple[int, bool]:
+    def _finish(self, data: bytes | None, keep_alive: bool, delay: float) -> None:
+        """Write an answer and take the next request; a refusal that asks the client to wait (429, 503 with
+        Retry-After) is held back up to TARPIT seconds first, without a thread, so that a client looping on refusals
+        cannot spin the server."""
+        if delay > 0:
+            self.loop.call_later(delay, self._finish, data, keep_alive, 0.0)
+            return
+        if data is not None:
+            self._write(data)
+        self._done(keep_alive)
+
+    def _run_app(self, request: dict) -> tuple[int, bool, bytes | None, float]:
+        """Run the app; returns its status, whether the connection stays open, the bytes to write (None when they were
+        streamed already) and how long to hold them back."""
         response: dict = {}
 
         def start_response(status: str, headers: list, exc_info=None):
@@ -251,28 +292,32 @@ class HttpConnection(asyncio.Protocol):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > STREAM_BYTES:
-                    return self._stream(request, response, chunks, iterator)
+                    return self._stream(request, response, chunks, iterator), False, None, 0.0
         finally:
             if hasattr(result, "close"):
                 result.close()
         body = b"".join(chunks)
+        status = int(response["status"][:3])
         keep_alive = request["keep_alive"] and not self.closing and not (self.last and len(self.queue) == 0)
         head = self._head(request, response, len(body), keep_alive)
-        self.loop.call_soon_threadsafe(self._write, head + (b"" if request["method"] == "HEAD" else body))
-        return int(response["status"][:3]), keep_alive
+        delay = 0.0
+        if status in (429, 503):
+            wait = next((value for name, value in response["headers"] if name.lower() == "retry-after"), "")
+            delay = min(float(wait), TARPIT) if wait.isdigit() else 0.0
+        return status, keep_alive, head + (b"" if request["method"] == "HEAD" else body), delay
 
-    def _stream(self, request: dict, response: dict, chunks: list, iterator) -> tuple[int, bool]:
-        """Write a long response as it is produced, waiting while the client's socket is full."""
+    def _stream(self, request: dict, response: dict, chunks: list, iterator) -> int:
+        """Write a long response as it is produced, waiting while the client's socket is full; returns its status."""
         head = self._head(request, response, None, False)
         pending = [head, *chunks]
         for chunk in iterator:
             pending.append(chunk)
             if sum(map(len, pending)) >= 65536:
                 if not self._send(b"".join(pending)):
-                    return int(response["status"][:3]), False
+                    return int(response["status"][:3])
                 pending = []
         self._send(b"".join(pending))
-        return int(response["status"][:3]), False
+        return int(response["status"][:3])
 
     def _send(self, data: bytes) -> bool:
         if not self.writable.wait(self.settings.body_timeout) or self.closing:
@@ -297,8 +342,18 @@ class HttpConnection(asyncio.Protocol):
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
     def _write(self, data: bytes) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(data)
+        if self.transport.is_closing():
+            return
+        if len(data) > BIG_ANSWER and self.server.buffered + len(data) > self.server.buffer_budget:
+            self.server._recount_now()
+            if self.server.buffered + len(data) > self.server.buffer_budget:
+                self.transport.write(error_bytes(503, "the server holds as many unread answers as its memory allows (setting "
+                                                      "memory_limit); read them, or retry shortly"))
+                self.closing = True
+                self.transport.close()
+                return
+        self.transport.write(data)
+        self.account_buffer()
 
     def _done(self, keep_alive: bool) -> None:
         self.server.in_flight -= 1
@@ -310,7 +365,8 @@ class HttpConnection(asyncio.Protocol):
         if self.queue:
             self._next()
         else:
-            self.transport.resume_reading()
+            if self.writable.is_set():  # a client that does not read its answer sends no further request
+                self.transport.resume_reading()
             self._expect_request(self.settings.keepalive_timeout, None)
 
     def _environ(self, request: dict) -> dict:
@@ -343,6 +399,11 @@ class HttpConnection(asyncio.Protocol):
 
     def _timed_out(self, seconds: float, what: str | None) -> None:
         if self.busy:
+            return
+        unsent = self.transport.get_write_buffer_size()
+        if what is None and unsent and unsent != self.unsent:  # a slow reader still receiving its answer: wait on
+            self.unsent = unsent
+            self._expect_request(self.settings.body_timeout, None)
             return
         if what is None or self.request is None:
             self.closing = True
@@ -379,6 +440,7 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
     die_with_parent(signal.SIGTERM)  # a supervisor that dies, even by SIGKILL, leaves no serving process behind
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s", stream=sys.stderr)
     app = create_app(overrides)  # forks the query workers' zygote: before any thread of ours starts
+    gc.freeze()  # the app's objects (graphs, catalog, labels) are never collected: no cyclic collection walks them (100 ms pauses)
     sock = socket.socket(fileno=listen_fd)
     server = Server(app, settings)
     uvloop.install()

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import RakgError
+from .errors import ConfigError, RakgError
 from .settings import Settings
 
 READY_WAIT = 300.0  # seconds a new serving process may take to open the store and answer (a 10 M-triple store on disk)
@@ -30,7 +30,8 @@ READY_WAIT = 300.0  # seconds a new serving process may take to open the store a
 def run(settings: Settings, echo=print) -> None:
     """Build if needed (keeping the last good build when that fails), then serve until SIGTERM or SIGINT.
 
-    Raises the build's error when there is no build to serve, RakgError when the serving process cannot start.
+    Raises the build's error when there is no build to serve, ConfigError when the address cannot be listened on,
+    RakgError when the serving process cannot start.
     """
     if not settings.data_files:
         _build_if_needed(settings, echo)
@@ -41,7 +42,10 @@ def run(settings: Settings, echo=print) -> None:
         files = settings.data_files or [current_build(settings.build_path) / "graph.nq"]
         echo(f"preparing the on-disk store in {settings.store} ...")
         prepare_disk_store(Path(settings.store), files)
-    listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    try:
+        listener = socket.create_server((settings.host, settings.port), backlog=2048)
+    except OSError as error:
+        raise ConfigError(f"cannot listen on {settings.host}:{settings.port}: {error.strerror}", where="host, port") from None
     listener.set_inheritable(True)
     echo(f"serving on http://{settings.host}:{settings.port}/ (SPARQL endpoint: /sparql)")
     Supervisor(listener, dataclasses.asdict(settings), echo, grace=settings.query_timeout * 2 + 10).run()

@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from . import protocol
 from .catalog import load_catalog, results_json
 from .errors import ConfigError, NotAcceptable, RakgError
-from .executor import QueryPool, StoreSpec, Wall
+from .executor import QueryPool, StoreSpec, Wall, query_memory
 from .fairness import Accounts
 from .linking import FederationProxy
 from .namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
@@ -143,9 +143,10 @@ class Service:
         wall = Wall("off" if external else settings.network_isolation, tuple(settings.allowed_services),
                     self.federation and self.federation.path)
         self.accounts = Accounts(settings.client_budget, settings.max_client_queries)
+        memory = query_memory(settings)
         # Forks the query workers' zygote: no thread may have started in this process before.
         self.pool = QueryPool(spec, self.store, size=max(1, settings.workers), timeout=settings.query_timeout,
-                              inline_seconds=settings.inline_seconds, wall=wall, accounts=self.accounts)
+                              memory=memory, inline_seconds=settings.inline_seconds, wall=wall, accounts=self.accounts)
         if self.federation:
             self.federation.start()
         queries = settings.root_path / "queries"

@@ -42,6 +42,10 @@ SETTINGS = (
     Setting("max_client_connections", 256, "Most connections one client (IP address) may hold at once (503 and close beyond)."),
     Setting("query_timeout", 30.0, "Seconds a SPARQL query may run before it is stopped with 503."),
     Setting("max_rows", 10000, "Most result rows returned; more are cut and the result is flagged as truncated."),
+    Setting("memory_limit", 2000, "Megabytes of memory the whole server may hold (resident, a page shared by several of its processes counted "
+            "once): what the serving process, its result cache and the answers in flight leave is divided among the query workers, "
+            "each of which may grow by its share (a query that needs more is stopped with 503)."),
+    Setting("max_result_bytes", 32_000_000, "Most bytes of one answer; a longer one is cut after its last whole row within them and flagged as truncated."),
     Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
     Setting("service_allowlist", "", "Comma-separated SPARQL endpoints that SERVICE may call; empty refuses every SERVICE."),
     Setting("service_map", "", "Comma-separated ENDPOINT=URL pairs: SERVICE <ENDPOINT> is sent to URL instead (an offline mirror or a test stand-in)."),
@@ -76,6 +80,8 @@ class Settings:
     max_client_connections: int
     query_timeout: float
     max_rows: int
+    memory_limit: int
+    max_result_bytes: int
     max_request_bytes: int
     service_allowlist: str
     service_map: str

@@ -153,6 +153,7 @@ class Answer:
     seconds: float = 0.0  # the engine's time for the query and its serialization (set by executor.execute)
     inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
     federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by executor.execute)
+    limit: str = ""  # the limit that cut it: 'limit=N' (rows) or 'bytes=N', empty when whole
 
 
 GRAPH_FORMATS = {
@@ -166,56 +167,85 @@ GRAPH_FORMATS = {
 SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV}
 
 
-def serialize(result, fmt: str, max_rows: int) -> Answer:
-    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows``.
+def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:
+    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows`` rows
+    and, when ``max_bytes`` is set, at the last whole row within that many bytes (``Answer.limit`` says which cut).
 
     Solutions are written by the engine (Rust): first as TSV, where every solution is one line (newlines in
     literals are escaped), so that the rows are counted and cut without a Python object per term; a TSV answer
-    is sent as it is, other formats are parsed back from it and written by the engine again.
+    is sent as it is, other formats are parsed back from it and written by the engine again (and cut again, by
+    the same proportion, if the other format is longer than ``max_bytes``).
     """
     if isinstance(result, ox.QueryBoolean):
         return Answer(_boolean(bool(result), fmt), fmt, 1, False)
     if not isinstance(result, ox.QuerySolutions):
         triples = list(itertools.islice(result, max_rows + 1))
-        truncated = len(triples) > max_rows
+        limit = f"limit={max_rows}" if len(triples) > max_rows else ""
         triples = triples[:max_rows]
-        if fmt in ("nquads", "trig"):
-            triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        prefixes = QUERY_PREFIXES if fmt in ("turtle", "trig") else None
-        return Answer(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes), fmt, len(triples), truncated)
-    lines = _LineLimit(max_rows + 1)  # the header line and max_rows solutions
+        body = _graph(triples, fmt)
+        while max_bytes and len(body) > max_bytes:
+            triples, limit = triples[: int(len(triples) * max_bytes / len(body) * 0.9)], f"bytes={max_bytes}"
+            body = _graph(triples, fmt)
+        return Answer(body, fmt, len(triples), bool(limit), limit=limit)
+    lines = _LineLimit(max_rows + 1, max_bytes)  # the header line and max_rows solutions
     try:
         result.serialize(lines, format=ox.QueryResultsFormat.TSV)
     except _LineLimit.Full:
         pass
     tsv = lines.text()
-    rows, truncated = tsv.count(b"\n") - 1, lines.full
-    if fmt == "tsv":
-        return Answer(tsv, fmt, rows, truncated)
-    body = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=SOLUTION_FORMATS[fmt])
-    if truncated and fmt == "json":
+    rows, limit = tsv.count(b"\n") - 1, lines.cut
+    body = tsv if fmt == "tsv" else _solutions(tsv, fmt)
+    while max_bytes and len(body) > max_bytes and rows > 0:
+        rows, limit = int(rows * max_bytes / len(body) * 0.9), f"bytes={max_bytes}"
+        tsv = _first_lines(tsv, rows + 1)
+        body = tsv if fmt == "tsv" else _solutions(tsv, fmt)
+    if limit and fmt == "json":
         body = body[:-1] + b',"truncated":true}'
-    elif truncated and fmt == "xml":
+    elif limit and fmt == "xml":
         body = body.replace(b"</head>", b'<link href="urn:rakg:truncated"/></head>', 1)
-    return Answer(body, fmt, rows, truncated)
+    return Answer(body, fmt, rows, bool(limit), limit=limit)
 
+
+def _graph(triples: list, fmt: str) -> bytes:
+    if fmt in ("nquads", "trig"):
+        triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=QUERY_PREFIXES if fmt in ("turtle", "trig") else None)
+
+
+def _solutions(tsv: bytes, fmt: str) -> bytes:
+    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=SOLUTION_FORMATS[fmt])
+
+
+def _first_lines(data: bytes, count: int) -> bytes:
+    """The first ``count`` lines of ``data`` (a line ends at b'\\n' only: TSV escapes other breaks inside values)."""
+    end = -1
+    for _ in range(count):
+        end = data.find(b"\n", end + 1)
+        if end < 0:
+            return data
+    return data[: end + 1]
 
 
 class _LineLimit:
-    """A binary writer that keeps what is written to it until it holds more than ``limit`` lines, then stops the
-    writing with ``Full``; :meth:`text` is what was written, cut after the ``limit``-th line."""
+    """A binary writer that keeps what is written to it until it holds more than ``limit`` lines or ``max_bytes``
+    bytes, then stops the writing with ``Full``; :meth:`text` is what was written, cut after the last line within
+    both (``cut`` says which limit cut it: 'limit=N' for rows, 'bytes=N')."""
 
     class Full(Exception):
         pass
 
-    def __init__(self, limit: int):
-        self.limit, self.lines, self.chunks, self.full = limit, 0, [], False
+    def __init__(self, limit: int, max_bytes: int = 0):
+        self.limit, self.max_bytes, self.lines, self.size, self.chunks, self.cut = limit, max_bytes, 0, 0, [], ""
 
     def write(self, chunk: bytes) -> int:
         self.chunks.append(bytes(chunk))
         self.lines += self.chunks[-1].count(b"\n")
+        self.size += len(chunk)
         if self.lines > self.limit:
-            self.full = True
+            self.cut = f"limit={self.limit - 1}"
+        elif self.max_bytes and self.size > self.max_bytes:
+            self.cut = f"bytes={self.max_bytes}"
+        if self.cut:
             raise self.Full
         return len(chunk)
 
@@ -224,12 +254,11 @@ class _LineLimit:
 
     def text(self) -> bytes:
         data = b"".join(self.chunks)
-        if not self.full:
+        if not self.cut:
             return data
-        end = -1
-        for _ in range(self.limit):
-            end = data.index(b"\n", end + 1)
-        return data[: end + 1]
+        if self.cut.startswith("bytes"):
+            return data[: data.rfind(b"\n", 0, self.max_bytes) + 1]
+        return _first_lines(data, self.limit)
 
 
 def _boolean(value: bool, fmt: str) -> bytes:

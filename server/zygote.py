@@ -8,9 +8,10 @@ memory its queries use, not another copy of the data, and starts in milliseconds
 An on-disk store is opened again by the zygote (its pages are shared through the page cache), and so is an
 external one.
 
-Workers run at a lower CPU priority (nice 10) than the serving process, so that a query that burns a core for
-its whole time limit slows the server's own request handling (answers from the cache, queries known to be cheap)
-as little as possible.  The zygote reaps its children and reports how each ended (a signal: which), so that the
+Workers run in the kernel's idle scheduling class (SCHED_IDLE, and nice 10 where that class is missing): they get a
+core whenever the serving process does not want it, and give it back at once when it does, so that a query that
+burns a core for its whole time limit does not slow the server's own request handling (answers from the cache,
+queries known to be cheap).  The zygote reaps its children and reports how each ended (a signal: which), so that the
 request whose worker died is answered with the right reason.  Every process of the tree dies with its parent
 (PR_SET_PDEATHSIG): nothing outlives the server.
 """
@@ -190,6 +191,7 @@ def _fork_worker(control: socket.socket, serve, store) -> int:
             die_with_parent()
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             os.nice(WORKER_NICE)
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
             serve(Connection(theirs.detach()), store)
             code = 0
         finally:

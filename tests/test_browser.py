@@ -137,7 +137,8 @@ def test_timeline_example_fits_the_data_with_one_mark_per_event(page, live_serve
     assert page.locator(".timeline-wrapper").get_attribute("data-items") == str(len(events))
     # vis-timeline draws only the items inside the window: all of them are there, so the window fits the data
     assert page.locator(".timeline-wrapper .tl-content").count() == len(events)
-    page.locator(".timeline-wrapper .tl-content").first.click()
+    assert page.locator(".timeline-wrapper .vis-item.vis-range").count() > 0, "the chapter's spans are drawn as spans"
+    page.locator(".timeline-wrapper .vis-item:not(.vis-range) .tl-content").first.click()
     assert page.locator(".timeline-details .timeline-rows li").count() >= 1, "a mark lists its rows on click"
 
 

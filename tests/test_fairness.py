@@ -1,0 +1,102 @@
+"""server/fairness.py with the query workers: 16 clients looping expensive queries do not slow a cheap client down,
+whether it has an address of its own or shares theirs (then the cap on one client's concurrent queries protects it).
+Through a real `rakg serve`; figures as ``FIGURE`` lines (``pytest -s``)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+import pytest
+
+from server.fairness import Accounts
+
+EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # {}"
+CHEAP = ["ASK { state:russia a rakg:SovereignState }", "SELECT ?label WHERE { state:russia rdfs:label ?label }",
+         "SELECT (COUNT(*) AS ?n) WHERE { ?s a rakg:Membership }"]
+
+
+# 16 threads, each a client looping EXPENSIVE (from its own address 127.0.0.70+n, or all from argv[2]) until SIGINT;
+# prints how many answers of each status they got, as JSON.
+HOSTILE_CLIENTS = """
+import http.client, json, sys, threading, urllib.parse
+base, shared, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+host, port = base.split("//")[1].split(":")
+statuses, stop = {}, threading.Event()
+def client(number):
+    connection = http.client.HTTPConnection(host, int(port), timeout=60, source_address=(shared or f"127.0.0.{70 + number}", 0))
+    counter = 0
+    while not stop.is_set():
+        counter += 1
+        query = %r.replace("{}", f"{number}-{counter}")
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+        response = connection.getresponse()
+        response.read()
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(count)]
+for thread in threads:
+    thread.start()
+try:
+    threading.Event().wait()
+except KeyboardInterrupt:
+    stop.set()
+print(json.dumps(statuses))
+""" % EXPENSIVE
+
+
+def p99(values: list[float]) -> float:
+    return sorted(values)[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def cheap_run(base: str, loopback_client, address: str, seconds: float) -> list[float]:
+    client, latencies, index = loopback_client(base, address, timeout=30), [], 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        started = time.monotonic()
+        status, _, body = client.get(f"{CHEAP[index % len(CHEAP)]} # {index}")
+        assert status == 200, body[:300]
+        latencies.append(time.monotonic() - started)
+        index += 1
+    client.close()
+    return latencies
+
+
+@pytest.fixture(scope="module")
+def contested(server_factory):
+    return server_factory("--query-timeout", "2", "--workers", "3", "--threads", "8", "--cache-entries", "0")
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["own address", "shared address"])
+def test_sixteen_hostile_clients_leave_a_cheap_client_its_latency(contested, loopback_client, shared):
+    base = contested
+    cheap_address = "127.0.0.60" if shared else "127.0.0.2"
+    cheap_run(base, loopback_client, cheap_address, 1)  # its queries become known to be cheap
+    baseline = cheap_run(base, loopback_client, cheap_address, 3)
+    attackers = subprocess.Popen([sys.executable, "-c", HOSTILE_CLIENTS, base, "127.0.0.60" if shared else "", "16"],
+                                 stdout=subprocess.PIPE, text=True)  # a process of their own: no share of our GIL
+    time.sleep(1.5)
+    loaded = cheap_run(base, loopback_client, cheap_address, 6)
+    attackers.send_signal(signal.SIGINT)
+    outcomes = json.loads(attackers.communicate(timeout=60)[0])
+    kinds = {int(status): count for status, count in outcomes.items()}
+    print(f"FIGURE cheap client p99 with 16 hostile clients ({'shared' if shared else 'own'} address): unloaded "
+          f"{p99(baseline) * 1000:.1f} ms (median {statistics.median(baseline) * 1000:.1f}), loaded {p99(loaded) * 1000:.1f} ms "
+          f"(median {statistics.median(loaded) * 1000:.1f}); hostile answers {kinds}")
+    # The strict figure (p99 within 2x) is measured on a quiet machine by `python -m bench.hardening`; here, with the
+    # rest of the suite around, the median must hold and the tail must stay within a few milliseconds.
+    assert statistics.median(loaded) < 2 * statistics.median(baseline) and p99(loaded) < 0.025, (p99(baseline), p99(loaded))
+    assert set(kinds) <= {429, 503} and kinds.get(503, 0) > 0  # stopped at the limit, or turned away at once
+
+
+def test_the_budget_counts_running_queries_and_spares_cheap_ones():
+    accounts = Accounts(budget=1.0)
+    ticket = accounts.open("a")
+    assert not accounts.over_budget("a", now=ticket.started + 0.5)
+    assert accounts.over_budget("a", now=ticket.started + 1.0), "a running query is charged as it runs"
+    accounts.close(ticket, now=ticket.started + 1.2)
+    assert accounts.used("a", now=ticket.started + 61.3) == 0, "spending leaves the window after a minute"
+    assert accounts.used("b") == 0 and accounts.is_light("b")
