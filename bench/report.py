@@ -30,7 +30,7 @@ def machine() -> dict:
     return {
         "cores": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory / 2**20, 1), "kernel": platform.release(),
         "python": platform.python_version(),
-        "versions": {name: importlib.metadata.version(name) for name in ("pyoxigraph", "oxigraph", "flask", "gunicorn", "rdflib")
+        "versions": {name: importlib.metadata.version(name) for name in ("pyoxigraph", "oxigraph", "flask", "uvloop", "httptools", "rdflib")
                      + tuple(n for n in ("rdflib-endpoint", "uvicorn") if importlib.util.find_spec(n.replace("-", "_")))},
         "oxigraph_cli": subprocess.run([oxigraph, "--version"], capture_output=True, text=True).stdout.strip(),
         "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",

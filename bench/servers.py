@@ -1,14 +1,14 @@
 """The servers under test: start, wait until ready, measure (load time, RSS, disk) and stop.
 
-`ours` is ``rakg serve`` (gunicorn, production settings: the defaults of server/settings.py) over ``--data FILE``,
+`ours` is ``rakg serve`` (production settings: the defaults of server/settings.py) over ``--data FILE``,
 in memory or with ``--store DIR``; `oxigraph` is the ``oxigraph`` CLI of the same version as pyoxigraph,
 ``serve`` in memory (data POSTed to /store) or ``serve-read-only`` over a directory filled by ``oxigraph load``.
 Oxigraph's time limit (``--timeout-s``) starts a watchdog thread per request that sleeps for the whole limit, so
 under wrk's load thousands of them pile up until thread creation fails and the server dies.  Oxigraph therefore
 runs twice on the same data: ``oxigraph-limit`` with our limit (30 s) answers the first run of each query, which
 decides whether it is timed at all, and ``oxigraph`` without a limit is timed (only with queries known to finish).
-Every process is started in its own session so that stopping it stops its whole tree (gunicorn workers and
-query workers).  With ``bench.run --rdflib`` a third server, `rdflib` (rdflib-endpoint, see bench/rdflib_peer.py),
+Every process is started in its own session so that stopping it stops its whole tree (the serving process, the
+zygote and the query workers).  With ``bench.run --rdflib`` a third server, `rdflib` (rdflib-endpoint, see bench/rdflib_peer.py),
 loads the same file in memory; it has no time limit, so the harness stops waiting after QUERY_TIMEOUT and restarts it.
 """
 
@@ -140,9 +140,10 @@ def _wait_ready(server: Server, started: float, timeout: float = 3600) -> None:
             raise RuntimeError(f"{server.name} not ready after {timeout} s; see {server.log}")
         time.sleep(0.2)
     server.facts["first_answer_s"] = round(time.monotonic() - started, 2)
-    wait_idle(server.process.pid)  # every gunicorn worker and query worker has loaded the store
+    wait_idle(server.process.pid)  # the store is loaded and the query workers started
     server.facts["ready_s"] = round(time.monotonic() - started, 2)
     server.facts["rss_after_load_mb"] = memory_mb(server.process.pid, "VmRSS")
+    server.facts["pss_after_load_mb"] = pss_mb(server.process.pid)
     server.facts["processes"] = len(descendants(server.process.pid))
 
 
@@ -222,6 +223,7 @@ def stop(server: Server, grace: float = 30) -> None:
     """Record the peak RSS of the tree (the highest of its runs, for a server restarted with the same facts), then stop
     the session that was started for it, killing it after ``grace`` seconds."""
     server.facts["peak_rss_mb"] = max(server.facts.get("peak_rss_mb", 0), memory_mb(server.process.pid, "VmHWM"))
+    server.facts["pss_at_stop_mb"] = pss_mb(server.process.pid)
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 10)):
         try:
             os.killpg(server.process.pid, sig)

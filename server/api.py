@@ -108,11 +108,12 @@ class Reply:
         return next((value.split(";")[0] for name, value in self.headers if name == "Content-Type"), None)
 
 
-def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False) -> Reply | None:
+def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False, within: float | None = None) -> Reply | None:
     """The reply to a job whose query passed the protocol checks: 304 when one of the client's ``etags`` is the
     answer's, the cached answer, or the query's answer (in this thread for a job known to be cheap, else in a
     query worker, which also checks its SERVICE clauses and nesting).  ``known_only``: None instead of sending the
-    job to a query worker.  A federated answer (one that called SERVICE endpoints) is neither cached nor validated.
+    job to a query worker (and, with ``within``, also for a known job that took longer).  A federated answer (one
+    that called SERVICE endpoints) is neither cached nor validated.
 
     Raises the errors of QueryPool.run (TooManyRequests when ``client`` has used its budget...).
     """
@@ -123,7 +124,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     cached = service.cache.get(key)
     if cached is not None:
         return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
-    result = service.pool.run_inline(job, client) if known_only else service.pool.run(job, client)
+    result = service.pool.run_inline(job, client, within) if known_only else service.pool.run(job, client)
     if result is None:
         return None
     entry = (result.body, result.format, result.rows, result.limit)
@@ -176,17 +177,28 @@ class FastPath:
     def __call__(self, environ, start_response):
         reply = None
         if environ["REQUEST_METHOD"] == "GET" and environ.get("PATH_INFO") == "/sparql":
-            reply = self._reply(environ)
+            reply = self.reply(environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT"), environ.get("HTTP_IF_NONE_MATCH"),
+                               environ.get("REMOTE_ADDR") or "unknown")
         if reply is None:
             return self.app(environ, start_response)
+        status, headers, body = reply
+        start_response(status, headers)
+        return [body]
+
+    def reply(self, query_string: str, accept: str | None, if_none_match: str | None, client: str,
+              within: float | None = None) -> tuple[str, list, bytes] | None:
+        """The status line, headers and body of the answer to ``GET /sparql?<query_string>`` when it needs no query
+        worker (and, with ``within``, no known job that took longer than that), else None: the Flask view answers.
+        The HTTP server calls this in its event loop with a small ``within``, the WSGI path without."""
+        reply = self._reply(query_string, accept, if_none_match, client, within)
+        if reply is None:
+            return None
         headers = reply.headers + list(common_headers("/sparql", reply.mimetype).items())
         if reply.status != 304:
             headers.append(("Content-Length", str(len(reply.body))))
-        start_response(f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers)
-        return [reply.body]
+        return f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers, reply.body
 
-    def _reply(self, environ) -> Reply | None:
-        text = environ.get("QUERY_STRING", "")
+    def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, within: float | None) -> Reply | None:
         if not text or len(text) > self.limit:
             return None
         try:
@@ -196,10 +208,9 @@ class FastPath:
         query = values.get("query")
         if query is None or not query.strip() or "update" in values:
             return None
-        job = _job(self.service, query, environ.get("HTTP_ACCEPT"), values)
+        job = _job(self.service, query, accept, values)
         try:
-            return answer(self.service, job, parse_etags(environ.get("HTTP_IF_NONE_MATCH")), environ.get("REMOTE_ADDR") or "unknown",
-                          known_only=True)
+            return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within)
         except RakgError:  # e.g. a spent budget: the view raises it again and answers it in the error shape
             return None
         except Exception:  # noqa: BLE001 - a fault: logged here, and the view answers (or logs) it as every other

@@ -208,7 +208,8 @@ class QueryPool:
         external = bool(spec.location) and spec.location.startswith(("http://", "https://"))
         self.inline = store if inline_seconds > 0 and not external else None  # over an external store the time is its own
         self.inline_seconds = inline_seconds
-        self.cheap: OrderedDict[Job, int] = OrderedDict()  # jobs (normalized query) a worker answered within inline_seconds
+        self.cheap: OrderedDict[Job, tuple[int, float]] = OrderedDict()  # jobs (normalized query) a worker answered within
+        # inline_seconds: the bytes of their text, and the seconds they took
         self.cheap_bytes = 0
         shared = store if spec.location is None else None  # a memory store is shared; others are opened again
         syntax.prepare()  # before the fork: every worker inherits the parser
@@ -244,46 +245,53 @@ class QueryPool:
         """
         key = self._memo_key(job) if self.inline is not None else None
         if key is not None and self._known(key):
-            return self._execute_inline(job, client)
+            return self._execute_inline(job, key, client)
         answer = self._in_worker(job, client)
         if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
-            self._remember(key)
+            self._remember(key, answer.seconds)
         return answer
 
-    def run_inline(self, job: Job, client: str = "local"):
-        """Run a job in this thread if it is known to be cheap; returns a store.Answer, or None for any other job.
+    def run_inline(self, job: Job, client: str = "local", within: float | None = None):
+        """Run a job in this thread if it is known to be cheap (and took at most ``within`` seconds, when given);
+        returns a store.Answer, or None for any other job.
 
         Raises the RakgError of :func:`execute`.
         """
-        if self.inline is None or not self._known(self._memo_key(job)):
+        key = self._memo_key(job) if self.inline is not None else None
+        if key is None or not self._known(key, within):
             return None
-        return self._execute_inline(job, client)
+        return self._execute_inline(job, key, client)
 
     @staticmethod
     def _memo_key(job: Job) -> Job:
         return replace(job, query=protocol.normalize_query(job.query))
 
-    def _known(self, key: Job) -> bool:
+    def _known(self, key: Job, within: float | None = None) -> bool:
         with self.free:
-            if key in self.cheap:
+            known = self.cheap.get(key)
+            if known is not None and (within is None or known[1] <= within):
                 self.cheap.move_to_end(key)
                 return True
         return False
 
-    def _remember(self, key: Job) -> None:
+    def _remember(self, key: Job, seconds: float) -> None:
         size = len(key.query)
         with self.free:
             if key in self.cheap or size > MEMO_BYTES:
                 return
-            self.cheap[key] = size
+            self.cheap[key] = (size, seconds)
             self.cheap_bytes += size
             while self.cheap_bytes > MEMO_BYTES:
-                self.cheap_bytes -= self.cheap.popitem(last=False)[1]
+                self.cheap_bytes -= self.cheap.popitem(last=False)[1][0]
 
-    def _execute_inline(self, job: Job, client: str):
+    def _execute_inline(self, job: Job, key: Job, client: str):
+        """Run a known job here; its memo keeps the time of this run (a worker's first run is the slowest)."""
         answer = execute(self.inline, job)
         answer.inline = True
         self.accounts.charge(client, answer.seconds)
+        with self.free:
+            if key in self.cheap:
+                self.cheap[key] = (self.cheap[key][0], answer.seconds)
         return answer
 
     def _in_worker(self, job: Job, client: str):

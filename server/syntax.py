@@ -120,7 +120,9 @@ def mentions_service(query: str) -> bool:
     >>> mentions_service("SELECT * { ?s ?p 'x' }"), mentions_service("select * { ?s ?p ?o } # Service")
     (False, True)
     """
-    return "service" in query.lower() or "service" in _UCHAR.sub(_decode_uchar, query).lower()
+    if "service" in query.lower():
+        return True
+    return ("\\u" in query or "\\U" in query) and "service" in _UCHAR.sub(_decode_uchar, query).lower()
 
 
 def needs_parse(query: str) -> bool:
