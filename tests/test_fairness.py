@@ -1,10 +1,13 @@
 """server/fairness.py with the query workers: 16 clients looping expensive queries do not slow a cheap client down,
 whether it has an address of its own or shares theirs (then the cap on one client's concurrent queries protects it).
-Through a real `rakg serve`; figures as ``FIGURE`` lines (``pytest -s``)."""
+Through a real `rakg serve`; figures as ``FIGURE`` lines (``pytest -s``).  ``RAKG_STRICT=1`` also asserts the
+target of issue 16 (the cheap client's p99 within twice its unloaded p99), which needs a machine with nothing else
+running: under the whole suite the test asserts the median and a bound on the tail."""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import statistics
 import subprocess
@@ -15,6 +18,7 @@ import pytest
 
 from server.fairness import Accounts
 
+STRICT = bool(os.environ.get("RAKG_STRICT"))
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # {}"
 CHEAP = ["ASK { state:russia a rakg:SovereignState }", "SELECT ?label WHERE { state:russia rdfs:label ?label }",
          "SELECT (COUNT(*) AS ?n) WHERE { ?s a rakg:Membership }"]
@@ -86,8 +90,9 @@ def test_sixteen_hostile_clients_leave_a_cheap_client_its_latency(contested, loo
     print(f"FIGURE cheap client p99 with 16 hostile clients ({'shared' if shared else 'own'} address): unloaded "
           f"{p99(baseline) * 1000:.1f} ms (median {statistics.median(baseline) * 1000:.1f}), loaded {p99(loaded) * 1000:.1f} ms "
           f"(median {statistics.median(loaded) * 1000:.1f}); hostile answers {kinds}")
-    # The strict figure (p99 within 2x) is measured on a quiet machine by `python -m bench.hardening`; here, with the
-    # rest of the suite around, the median must hold and the tail must stay within a few milliseconds.
+    if STRICT:  # the target of issue 16, on a quiet machine: RAKG_STRICT=1 pytest -s tests/test_fairness.py
+        assert p99(loaded) < 2 * p99(baseline), (p99(baseline), p99(loaded))
+    # With the rest of the suite around (CI), the median must hold and the tail stay within a few milliseconds.
     assert statistics.median(loaded) < 2 * statistics.median(baseline) and p99(loaded) < 0.025, (p99(baseline), p99(loaded))
     assert set(kinds) <= {429, 503} and kinds.get(503, 0) > 0  # stopped at the limit, or turned away at once
 
