@@ -74,6 +74,7 @@ class Job:
     include_inferred: bool
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
+    base_iri: str | None = None  # relative IRIs of the query resolve against it (the request's URL)
 
 
 def _limit_memory(extra: int) -> None:
@@ -100,13 +101,14 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None)
     """
     started = time.perf_counter()
     allowed = wall.allowed if wall else ()
-    services = syntax.check(job.query, QUERY_PREFIXES, allowed=allowed)
+    services = syntax.check(job.query, QUERY_PREFIXES, base=job.base_iri, allowed=allowed)
     query = job.query
     if services:
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
-        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
-        answer = serialize(result, protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param), job.max_rows)
+        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris, base_iri=job.base_iri)
+        fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param, lenient=True)
+        answer = serialize(result, fmt, job.max_rows)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
         if services:
             raise BadGateway(_service_failure(services, "sent an answer that cannot be read")) from None
