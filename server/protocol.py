@@ -6,8 +6,8 @@ Pure Python (no engine, no Flask) so that it runs in the query worker processes 
 'csv'
 >>> negotiate("construct", "*/*", None)
 'turtle'
->>> negotiate("construct", "*/*", "xml"), negotiate("select", "*/*", "xml")
-('rdfxml', 'xml')
+>>> negotiate("construct", "*/*", "xml"), negotiate("select", "*/*", "xml"), negotiate("select", "*/*", "n3", lenient=True)
+('rdfxml', 'xml', 'json')
 >>> query_form("PREFIX ex: <http://e/> # c\\n ASK { ?s ?p ?o }")
 'ask'
 """
@@ -251,7 +251,7 @@ def negotiate(form: str, accept: str | None, fmt: str | None, lenient: bool = Fa
         key = format_key(fmt, kind)
         if key in candidates:
             return key
-        if not lenient or key not in MEDIA_TYPES:
+        if not lenient or format_key(fmt, "graph" if kind == "results" else "results") not in MEDIA_TYPES:
             raise NotAcceptable(f"format {fmt!r} cannot express {'an' if form == 'ask' else 'a'} {form.upper()} result; use one of {', '.join(candidates)}")
     for media_range in parse_accept(accept):
         if media_range.type in ("*/*", "application/*", "text/*"):

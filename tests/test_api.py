@@ -1,4 +1,5 @@
-"""The SPARQL 1.1 Protocol through a real server on 127.0.0.1: formats, negotiation, errors, limits, descriptions, clients."""
+"""The SPARQL 1.1 Protocol through a real server on 127.0.0.1: formats, negotiation, errors, limits, descriptions (the clients:
+tests/test_clients.py; the W3C protocol tests: tests/test_w3c_protocol.py)."""
 
 from __future__ import annotations
 
@@ -217,38 +218,6 @@ def test_dataset_download_keeps_named_graphs(live_server):
     dataset.parse(data=response.text, format="nquads")
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert "https://w3id.org/rakg/graph/inferred" in graphs and "https://w3id.org/rakg/graph/ontology/rakg" in graphs
-
-
-def test_sparqlwrapper_client(live_server):
-    from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
-
-    client = SPARQLWrapper(live_server + "/sparql")
-    client.setQuery("PREFIX state: <https://w3id.org/rakg/id/state/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + SELECT.split(" ", 0)[0])
-    client.setReturnFormat(JSON)
-    assert {b["label"]["value"] for b in client.query().convert()["results"]["bindings"]} >= {"Russia"}
-    client.setReturnFormat(XML)
-    assert client.query().convert().getElementsByTagName("literal")
-    client.setReturnFormat(CSV)
-    assert b"Russia" in client.query().convert()
-    client.setQuery(CONSTRUCT)
-    client.setReturnFormat(TURTLE)
-    assert b"Russia" in client.query().convert()
-
-
-def test_rdflib_sparqlstore_client(live_server):
-    from rdflib.plugins.stores.sparqlstore import SPARQLStore
-
-    graph = Graph(store=SPARQLStore(live_server + "/sparql", returnFormat="json"))
-    rows = list(graph.query("SELECT ?label WHERE { <https://w3id.org/rakg/id/state/russia> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"))
-    assert len(rows) >= 2
-
-
-def test_curl_client(live_server):
-    import subprocess
-
-    out = subprocess.run(["curl", "-s", "-H", "Accept: text/csv", "--data-urlencode", "query=" + SELECT, live_server + "/sparql"],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
-    assert out.splitlines()[0] == "label" and "Russia" in out
 
 
 def ran(response) -> str:
