@@ -185,7 +185,7 @@ def serialize(result, fmt: str, max_rows: int) -> Answer:
         triples = triples[:max_rows]
         if fmt in ("nquads", "trig"):
             triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        prefixes = QUERY_PREFIXES if fmt in ("turtle", "trig") else None
+        prefixes = used_prefixes(triples) if fmt in ("turtle", "trig") else None
         return Answer(ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=prefixes), fmt, len(triples), truncated)
     lines = _LineLimit(max_rows + 1)  # the header line and max_rows solutions
     try:
@@ -203,6 +203,25 @@ def serialize(result, fmt: str, max_rows: int) -> Answer:
         body = body.replace(b"</head>", b'<link href="urn:rakg:truncated"/></head>', 1)
     return Answer(body, fmt, rows, truncated)
 
+
+
+_PREFIX_OF_NAMESPACE = {namespace: prefix for prefix, namespace in QUERY_PREFIXES.items()}
+
+
+def used_prefixes(statements) -> dict[str, str]:
+    """The project prefixes that name the namespace (the IRI up to its last '/' or '#') of an IRI or datatype of the
+    statements, so that a Turtle answer declares those it uses rather than all of them."""
+    used = {}
+    for statement in statements:
+        for term in (statement.subject, statement.predicate, statement.object):
+            if isinstance(term, ox.Literal) and not term.language and term.datatype.value != XSD_STRING:
+                term = term.datatype
+            if isinstance(term, ox.NamedNode):
+                value = term.value
+                prefix = _PREFIX_OF_NAMESPACE.get(value[:max(value.rfind("/"), value.rfind("#")) + 1])
+                if prefix is not None:
+                    used[prefix] = QUERY_PREFIXES[prefix]
+    return used
 
 
 class _LineLimit:
