@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.datastructures import ETags, MultiDict
 from werkzeug.http import HTTP_STATUS_CODES, parse_etags
+from werkzeug.wsgi import get_current_url
 
 from . import protocol
 from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType,
@@ -33,64 +34,71 @@ def _wants_html() -> bool:
     return best in HTML_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/turtle"]
 
 
-def _query_text() -> str | None:
-    """The query of a GET, form POST or direct POST, after the Protocol's rules; raises 415/403/413."""
+def _query_and_parameters() -> tuple[str | None, MultiDict]:
+    """The query of a GET, form POST or direct POST (None when there is none) and the request's parameters (the
+    URL's and a form's), read as the Protocol says: UTF-8, one query.
+
+    Raises PayloadTooLarge (413), Forbidden (403) for an update, UnsupportedMediaType (415), QueryError (400) for
+    parameters or a body that are not UTF-8 (or declare another charset) and for more than one query.
+    """
     limit = _service().settings.max_request_bytes
-    if request.method == "GET":
-        if len(request.query_string) > limit:
-            raise PayloadTooLarge(f"the query string has {len(request.query_string)} bytes; the limit is {limit} (setting max_request_bytes)")
-        if "update" in request.args:
+    if len(request.query_string) > limit:
+        raise PayloadTooLarge(f"the query string has {len(request.query_string)} bytes; the limit is {limit} (setting max_request_bytes)")
+    pairs, body_query = protocol.parse_parameters(request.query_string), None
+    if request.method == "POST":
+        if request.mimetype == UPDATE_TYPE:
             raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
-        return request.args.get("query")
-    mimetype = request.mimetype
-    if mimetype == UPDATE_TYPE:
-        raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
-    if mimetype == QUERY_TYPE:
+        if request.mimetype not in (FORM_TYPE, QUERY_TYPE):
+            raise UnsupportedMediaType(
+                f"unsupported Content-Type {request.mimetype or '(none)'!r}: POST a query as {FORM_TYPE} (query=...) or {QUERY_TYPE}")
+        protocol.check_charset(request.mimetype_params.get("charset"))
         body = request.get_data(cache=False)
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise QueryError(f"the request body is not UTF-8: {exc.reason} at byte {exc.start}") from exc
-    if mimetype in (FORM_TYPE, "multipart/form-data"):
-        if "update" in request.form:
-            raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
-        return request.form.get("query")
-    raise UnsupportedMediaType(
-        f"unsupported Content-Type {request.mimetype or '(none)'!r}: POST a query as {FORM_TYPE} (query=...) or {QUERY_TYPE}"
-    )
+        if request.mimetype == FORM_TYPE:
+            pairs += protocol.parse_parameters(body)
+        else:
+            body_query = protocol.decode_body(body)
+    values = MultiDict(pairs)
+    if "update" in values:
+        raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
+    return protocol.single_query(values, body_query), values
 
 
 @api.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql():
     if request.method == "OPTIONS":
         return Response(status=204)
-    query = _query_text()
+    query, values = _query_and_parameters()
     if query is None:
         if request.method == "GET" and _wants_html():
             return redirect("/")
         if request.method == "GET":
-            return _service().description_response("service", request.headers.get("Accept"), request.args.get("format"))
+            return _service().description_response("service", request.headers.get("Accept"), values.get("format"))
         raise QueryError("no query: send query=... (form or URL) or a body of type application/sparql-query")
     if not query.strip():
         raise QueryError("the query is empty")
     service = _service()
     protocol.refuse_update(query)
-    job = _job(service, query, request.headers.get("Accept"), request.values)
+    job = _job(service, query, request.headers.get("Accept"), values, request.base_url)
     reply = answer(service, job, request.if_none_match, request.remote_addr or "unknown")
     return Response(reply.body, status=reply.status, headers=reply.headers)
 
 
-def _job(service, query: str, accept: str | None, values) -> Job:
-    """The job of a query with the request's Accept header and parameters (a MultiDict of the query string or form)."""
+def _job(service, query: str, accept: str | None, values, base_iri: str) -> Job:
+    """The job of a query with the request's Accept header, parameters (a MultiDict of the query string and form)
+    and URL (the base IRI of the query's relative IRIs, as the Protocol says).
+
+    Raises QueryError (400) for an ``inferred`` that is neither true nor false.
+    """
     return Job(
         query=query,
         fmt_accept=accept,
         fmt_param=values.get("format"),
         max_rows=service.settings.max_rows,
         max_bytes=service.settings.max_result_bytes,
-        include_inferred=protocol.is_true(values.get("inferred", "")),
+        include_inferred=protocol.flag("inferred", values.get("inferred")),
         default_graph_uris=tuple(values.getlist("default-graph-uri")),
         named_graph_uris=tuple(values.getlist("named-graph-uri")),
+        base_iri=base_iri,
     )
 
 
@@ -138,7 +146,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
 def _cache_key(content_hash: str, job: Job) -> str:
     """The data's content hash and everything in the request that can change the answer (the job as the client sent it)."""
     parts = [content_hash, job.query, job.fmt_accept or "", job.fmt_param or "", str(job.include_inferred),
-             "|".join(job.default_graph_uris), "|".join(job.named_graph_uris), str(job.max_rows), str(job.max_bytes)]
+             "|".join(job.default_graph_uris), "|".join(job.named_graph_uris), str(job.max_rows), str(job.max_bytes), job.base_iri or ""]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -178,19 +186,19 @@ class FastPath:
         reply = None
         if environ["REQUEST_METHOD"] == "GET" and environ.get("PATH_INFO") == "/sparql":
             reply = self.reply(environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT"), environ.get("HTTP_IF_NONE_MATCH"),
-                               environ.get("REMOTE_ADDR") or "unknown")
+                               environ.get("REMOTE_ADDR") or "unknown", get_current_url(environ, strip_querystring=True))
         if reply is None:
             return self.app(environ, start_response)
         status, headers, body = reply
         start_response(status, headers)
         return [body]
 
-    def reply(self, query_string: str, accept: str | None, if_none_match: str | None, client: str,
+    def reply(self, query_string: str, accept: str | None, if_none_match: str | None, client: str, base: str,
               within: float | None = None) -> tuple[str, list, bytes] | None:
         """The status line, headers and body of the answer to ``GET /sparql?<query_string>`` when it needs no query
         worker (and, with ``within``, no known job that took longer than that), else None: the Flask view answers.
         The HTTP server calls this in its event loop with a small ``within``, the WSGI path without."""
-        reply = self._reply(query_string, accept, if_none_match, client, within)
+        reply = self._reply(query_string, accept, if_none_match, client, base, within)
         if reply is None:
             return None
         headers = reply.headers + list(common_headers("/sparql", reply.mimetype).items())
@@ -198,18 +206,16 @@ class FastPath:
             headers.append(("Content-Length", str(len(reply.body))))
         return f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers, reply.body
 
-    def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, within: float | None) -> Reply | None:
+    def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, base: str,
+               within: float | None) -> Reply | None:
         if not text or len(text) > self.limit:
             return None
         try:
-            values = MultiDict(protocol.parse_query_string(text.encode("latin-1").decode()))
-        except UnicodeError:
-            return None
-        query = values.get("query")
-        if query is None or not query.strip() or "update" in values:
-            return None
-        job = _job(self.service, query, accept, values)
-        try:
+            values = MultiDict(protocol.parse_parameters(text.encode("latin-1")))
+            query = protocol.single_query(values)
+            if query is None or not query.strip() or "update" in values:
+                return None
+            job = _job(self.service, query, accept, values, base)
             return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within)
         except RakgError:  # e.g. a spent budget: the view raises it again and answers it in the error shape
             return None

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import NotFound, RakgError
+from .errors import BadGateway, NotFound, QueryError, RakgError
 from .settings import Settings
 
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
@@ -80,6 +80,52 @@ def resolve_query(folder: Path, query: str):
         named = read_query(path)
         return named, named.text
     return None, query
+
+
+# `rakg query --format`: for solutions (SELECT, ASK), then for graphs (CONSTRUCT, DESCRIBE); the first is the default.
+OUTPUT_FORMATS = {"results": ("table", "json", "csv"), "graph": ("turtle", "ntriples", "rdfxml", "jsonld", "nquads", "trig")}
+
+
+def query_output(store, query: str, fmt: str | None = None, include_inferred: bool = False, service_map: dict | None = None) -> str:
+    """What `rakg query` prints: a table (the default), SPARQL JSON (the .srj of named queries) or CSV for SELECT
+    and ASK; Turtle (the default) or another graph format of OUTPUT_FORMATS for CONSTRUCT and DESCRIBE.  A SERVICE
+    clause calling an endpoint of ``service_map`` (ENDPOINT → URL, the setting service_map) calls its URL instead.
+
+    Raises QueryError for a query that cannot be run or a format that cannot show its result; BadGateway when a
+    SERVICE endpoint fails or cannot be reached.
+
+    >>> from server.store import GraphStore
+    >>> store = GraphStore.from_text('<http://e/a> <http://e/b> "c" .', "ntriples")
+    >>> print(query_output(store, "CONSTRUCT WHERE { ?s ?p ?o }"), query_output(store, "SELECT ?o { ?s ?p ?o }"), sep="")
+    <http://e/a> <http://e/b> "c" .
+    o
+    -
+    c
+    (1 row)
+    """
+    from . import syntax
+    from .protocol import FORM_KIND, query_form, refuse_update
+    from .store import QUERY_PREFIXES, serialize
+
+    refuse_update(query)
+    kind = FORM_KIND[query_form(query)]
+    fmt = fmt or OUTPUT_FORMATS[kind][0]
+    if fmt not in OUTPUT_FORMATS[kind]:
+        raise QueryError(f"format {fmt} cannot show the result of {'a CONSTRUCT or DESCRIBE' if kind == 'graph' else 'a SELECT or ASK'} "
+                         f"query; use {', '.join(OUTPUT_FORMATS[kind])}", where="--format")
+    services = list(syntax.analyze(query, QUERY_PREFIXES).services) if syntax.mentions_service(query) else []
+    mapped = [s for s in services if s.endpoint in (service_map or {})]
+    text = syntax.route(query, mapped, lambda endpoint: service_map[endpoint]) if mapped else query
+    try:
+        result = store.query(text, include_inferred=include_inferred)
+        if kind == "graph":
+            return serialize(result, fmt, max_rows=1 << 62).body.decode("utf-8")
+        return {"json": dumps, "csv": format_csv, "table": format_table}[fmt](results_json(result))
+    except (OSError, RuntimeError, SyntaxError, ValueError) as error:  # the engine's HTTP client, or a remote answer it cannot read
+        if not services:
+            raise
+        called = ", ".join(sorted({f"<{s.endpoint}>" + (f" (sent to {service_map[s.endpoint]})" if s in mapped else "") for s in services}))
+        raise BadGateway(f"the SERVICE endpoint {called} failed or could not be reached: {error}", where="SERVICE") from None
 
 
 def format_table(result: dict) -> str:

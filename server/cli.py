@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .catalog import OUTPUT_FORMATS
 from .errors import RakgError
 from .settings import load_settings
 
@@ -34,7 +35,7 @@ strict_option = click.option("--strict", is_flag=True, help="Fail on warnings to
 
 
 def _fail(error: RakgError) -> None:
-    click.echo(f"error: {error}", err=True)
+    click.echo(f"error: {error.message if error.where and f'at {error.where}' in error.message else error}", err=True)
     for problem in getattr(error, "problems", [])[:200]:
         click.echo(f"  {problem}", err=True)
     if len(getattr(error, "problems", [])) > 200:
@@ -194,27 +195,31 @@ def serve(config_file, data, **options) -> None:
 
 @main.command()
 @config_option
+@setting_options("service_map")
 @click.argument("query")
 @click.option("--inferred", is_flag=True, help="Include graph/inferred in the default graph.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice([f for kind in ("results", "graph") for f in OUTPUT_FORMATS[kind]]), default=None,
+              help="Output format: table (the default), json or csv for SELECT and ASK; turtle (the default), ntriples, rdfxml, "
+                   "jsonld, nquads or trig for CONSTRUCT and DESCRIBE.")
 @click.option("--update-expected", is_flag=True, help="Write the result as the named query's expected result (queries/<name>.srj).")
-def query(config_file, query, inferred, fmt, update_expected) -> None:
-    """Run QUERY on the last build: a named query of queries/ (e.g. trade-table), a .rq file, or SPARQL text."""
-    from .catalog import dumps, format_csv, format_table, open_built_store, resolve_query, results_json
+def query(config_file, query, inferred, fmt, update_expected, **options) -> None:
+    """Run QUERY on the last build: a named query of queries/ (e.g. trade-table), a .rq file, or SPARQL text.
+    SERVICE clauses call their endpoints from this machine (--service-map sends one elsewhere)."""
+    from .catalog import open_built_store, query_output, resolve_query
 
-    settings = load_settings(config_file=config_file)
+    settings = _settings(config_file, options)
     try:
         named, text = resolve_query(settings.root_path / "queries", query)
-        result = results_json(open_built_store(settings).query(text, include_inferred=inferred))
+        if update_expected and named is None:
+            raise RakgError("--update-expected needs a named query", where=query)
+        output = query_output(open_built_store(settings), text, "json" if update_expected else fmt, inferred, settings.service_mapping)
     except RakgError as error:
         _fail(error)
     if update_expected:
-        if named is None:
-            _fail(RakgError("--update-expected needs a named query", where=query))
-        named.expected_path.write_text(dumps(result), encoding="utf-8")
+        named.expected_path.write_text(output, encoding="utf-8")
         click.echo(f"wrote {named.expected_path}")
         return
-    click.echo({"json": dumps, "csv": format_csv, "table": format_table}[fmt](result).rstrip("\n"))
+    click.echo(output.rstrip("\n"))
 
 
 @main.command()

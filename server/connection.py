@@ -208,10 +208,11 @@ class HttpConnection(asyncio.Protocol):
         if path != b"/sparql" or not query:
             return False
         started = time.perf_counter()
-        headers = {name.lower(): value for name, value in request["headers"] if name.lower() in (b"accept", b"if-none-match")}
+        headers = {name.lower(): value for name, value in request["headers"] if name.lower() in (b"accept", b"if-none-match", b"host")}
         accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
+        host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
         reply = self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
-                                 self.client, LOOP_SECONDS)
+                                 self.client, f"http://{host}/sparql", LOOP_SECONDS)
         if reply is None:
             return False
         status, response_headers, body = reply

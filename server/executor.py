@@ -77,6 +77,7 @@ class Job:
     max_bytes: int = 0
     default_graph_uris: tuple[str, ...] = ()
     named_graph_uris: tuple[str, ...] = ()
+    base_iri: str | None = None  # relative IRIs of the query resolve against it (the request's URL)
 
 
 def query_memory(settings) -> int:
@@ -124,13 +125,13 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None)
     """
     started = time.perf_counter()
     allowed = wall.allowed if wall else ()
-    services = syntax.check(job.query, QUERY_PREFIXES, allowed=allowed)
+    services = syntax.check(job.query, QUERY_PREFIXES, base=job.base_iri, allowed=allowed)
     query = job.query
     if services:
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
-        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris)
-        fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param)
+        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris, base_iri=job.base_iri)
+        fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param, lenient=True)
         answer = serialize(result, fmt, job.max_rows, job.max_bytes)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
         if services:

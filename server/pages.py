@@ -240,7 +240,7 @@ def _rdf_or_page(fmt: str | None, iri: str, template: str, context: dict):
 
 
 def _flag(name: str) -> bool:
-    return protocol.is_true(request.args.get(name, ""))
+    return protocol.flag(name, request.args.get(name))
 
 
 @pages.route("/id/<kind>/<path:slug>")

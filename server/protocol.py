@@ -6,6 +6,8 @@ Pure Python (no engine, no Flask) so that it runs in the query worker processes 
 'csv'
 >>> negotiate("construct", "*/*", None)
 'turtle'
+>>> negotiate("construct", "*/*", "xml"), negotiate("select", "*/*", "xml"), negotiate("select", "*/*", "n3", lenient=True)
+('rdfxml', 'xml', 'json')
 >>> query_form("PREFIX ex: <http://e/> # c\\n ASK { ?s ?p ?o }")
 'ask'
 """
@@ -16,8 +18,6 @@ import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote
-
-import werkzeug.urls  # noqa: F401 - registers the codec error handler 'werkzeug.url_quote' used below
 
 from .errors import Forbidden, NotAcceptable, QueryError
 
@@ -44,6 +44,7 @@ ALIASES = {
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
     "text/turtle": "turtle",
+    "application/turtle": "turtle",
     "application/x-turtle": "turtle",
     "ttl": "turtle",
     "application/n-triples": "ntriples",
@@ -58,6 +59,10 @@ ALIASES = {
     "nq": "nquads",
     "application/trig": "trig",
 }
+# What the names of solution formats mean for a graph result (CONSTRUCT, DESCRIBE): a client may send one format
+# name for every query form (SPARQLWrapper's default, xml, asks a graph for RDF/XML; its n3 for Turtle).
+GRAPH_ALIASES = {"xml": "rdfxml", "application/xml": "rdfxml", "text/xml": "rdfxml", "rdf+xml": "rdfxml", "n3": "turtle",
+                 "text/n3": "turtle", "json": "jsonld", "application/json": "jsonld"}
 FORM_KIND = {"select": "results", "ask": "results", "construct": "graph", "describe": "graph"}
 UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 
@@ -160,6 +165,34 @@ def refuse_update(query: str) -> None:
         raise Forbidden("this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY) is refused")
 
 
+_PNAME = re.compile(rf"(?<![{_PN_CHARS}.:?$\\%])({_PN_PREFIX}):")
+_IRI = re.compile(_IRIREF)
+
+
+def undeclared_prefix(query: str, predeclared) -> tuple[str, int, int] | None:
+    """The first prefixed name of a query whose prefix neither the query nor ``predeclared`` declares, as
+    (prefix, line, column), both counted from 1; None if there is none.
+
+    >>> undeclared_prefix("PREFIX ex: <http://e/> SELECT * {\\n  ?s ex:a 'x:y' ; rdfs:label <http://z/> ; foo:b ?o }", ["rdfs"])
+    ('foo', 2, 44)
+    """
+    text = _strip(query)
+    start, declared = _prologue(text)
+    known = set(predeclared) | set(declared)
+    text = _IRI.sub(lambda match: " " * len(match.group(0)), text)
+    for match in _PNAME.finditer(text, start):
+        if match.group(1) not in known:
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            return match.group(1), text.count("\n", 0, match.start()) + 1, match.start() - line_start + 1
+    return None
+
+
+def unknown_prefix(prefix: str, line: int, column: int, predeclared) -> QueryError:
+    """The error for a prefix that is not declared: where it is, and the prefixes a query may use undeclared."""
+    return QueryError(f"unknown prefix `{prefix}:` at line {line}, column {column}: declare it (PREFIX {prefix}: <...>) or use "
+                      f"one of the predeclared prefixes: {' '.join(p + ':' for p in predeclared)}", where=f"line {line}, column {column}")
+
+
 # --- IRIs built from request paths -----------------------------------------------------------------------
 
 _UCSCHAR = "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef" + "".join(f"{chr(p << 16)}-{chr((p << 16) + 0xFFFD)}" for p in range(1, 14)) + "\U000e1000-\U000efffd"
@@ -202,18 +235,24 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return [r for _, _, r in sorted(ranges) if r.q > 0]
 
 
-def negotiate(form: str, accept: str | None, fmt: str | None) -> str:
+def negotiate(form: str, accept: str | None, fmt: str | None, lenient: bool = False) -> str:
     """The format key for a query form, from a ``format`` parameter or the Accept header.
 
-    Raises NotAcceptable when nothing acceptable can be produced.
+    A ``format`` that names a format of the other kind (a solutions format such as csv for a graph result, a graph
+    format such as turtle for solutions) is NotAcceptable, or with ``lenient`` leaves the choice to the Accept
+    header: the SPARQL endpoint is lenient, for clients that send one format name with every query form
+    (SPARQLWrapper sends format=turtle with a SELECT if told to return Turtle, and Accept: */*).
+
+    Raises NotAcceptable when nothing acceptable can be produced, or ``format`` names no format at all.
     """
     kind = FORM_KIND[form]
     candidates = [key for key, (_, k) in MEDIA_TYPES.items() if k == kind]
     if fmt:
-        key = ALIASES.get(fmt.lower(), fmt.lower())
+        key = format_key(fmt, kind)
         if key in candidates:
             return key
-        raise NotAcceptable(f"format {fmt!r} cannot express {'an' if form == 'ask' else 'a'} {form.upper()} result; use one of {', '.join(candidates)}")
+        if not lenient or format_key(fmt, "graph" if kind == "results" else "results") not in MEDIA_TYPES:
+            raise NotAcceptable(f"format {fmt!r} cannot express {'an' if form == 'ask' else 'a'} {form.upper()} result; use one of {', '.join(candidates)}")
     for media_range in parse_accept(accept):
         if media_range.type in ("*/*", "application/*", "text/*"):
             prefix = media_range.type.split("/")[0]
@@ -221,11 +260,23 @@ def negotiate(form: str, accept: str | None, fmt: str | None) -> str:
                 if prefix == "*" or MEDIA_TYPES[key][0].startswith(prefix + "/"):
                     return key
             continue
-        key = ALIASES.get(media_range.type)
+        key = format_key(media_range.type, kind)
         if key in candidates:
             return key
     offered = ", ".join(MEDIA_TYPES[k][0] for k in candidates)
     raise NotAcceptable(f"cannot produce {accept!r} for {'an' if form == 'ask' else 'a'} {form.upper()} query; available: {offered}")
+
+
+def format_key(name: str, kind: str) -> str:
+    """The format key that a format name or media type means for a result of ``kind`` ('results' or 'graph').
+
+    >>> format_key("xml", "results"), format_key("xml", "graph"), format_key("text/n3", "graph"), format_key("png", "graph")
+    ('xml', 'rdfxml', 'turtle', 'png')
+    """
+    name = name.lower()
+    if kind == "graph" and name in GRAPH_ALIASES:
+        return GRAPH_ALIASES[name]
+    return ALIASES.get(name, name)
 
 
 def content_type(key: str) -> str:
@@ -236,39 +287,91 @@ def content_type(key: str) -> str:
     return media_type
 
 
-# --- request parameters (a GET's query string, a form) ----------------------------------------------------
+# --- request parameters (a GET's query string, a form) and bodies: UTF-8, as the Protocol requires -------------
 
-def is_true(value: str) -> bool:
-    """Whether a request parameter's value says yes (``inferred=true``, ``=1``, ``=on``...)."""
-    return value.lower() in {"1", "true", "yes", "on"}
+BOOLEANS = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False, "": False}
+UTF8_CHARSETS = ("utf-8", "utf8", "us-ascii", "ascii")  # ASCII is UTF-8 too
+
+
+def flag(name: str, value: str | None) -> bool:
+    """The value of a yes/no request parameter (absent or empty: no).
+
+    Raises QueryError (400) for any other value, naming the parameter and the values it takes.
+
+    >>> flag("inferred", "true"), flag("inferred", None), flag("inferred", "Off")
+    (True, False, False)
+    """
+    if (value or "").lower() not in BOOLEANS:
+        raise QueryError(f"parameter {name} must be true or false (also 1/0, yes/no, on/off), not {value[:40]!r}", where=name)
+    return BOOLEANS[(value or "").lower()]
+
+
+def check_charset(charset: str | None) -> None:
+    """Raises QueryError (400) when a request body declares a character encoding other than UTF-8."""
+    if charset is not None and charset.strip().lower() not in UTF8_CHARSETS:
+        raise QueryError(f"the request body must be UTF-8 (SPARQL 1.1 Protocol), not charset={charset[:40]}", where="Content-Type")
+
+
+def decode_body(body: bytes) -> str:
+    """A direct POST's query (application/sparql-query), which must be UTF-8; raises QueryError (400)."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryError(f"the request body is not UTF-8: {error.reason} at byte {error.start}", where="body") from None
+
+
+def single_query(values, body_query: str | None = None) -> str | None:
+    """The one query of a request's parameters (a MultiDict) and, for a direct POST, its body; None if none.
+
+    Raises QueryError (400) when there is more than one: the Protocol sends exactly one query per request.
+    """
+    queries = values.getlist("query") + ([] if body_query is None else [body_query])
+    if len(queries) > 1:
+        where = "the body and the URL" if body_query is not None else "the parameters"
+        raise QueryError(f"the request holds {len(queries)} queries (in {where}); send exactly one query", where="query")
+    return queries[0] if queries else None
 
 
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def parse_query_string(text: str) -> list[tuple[str, str]]:
-    """The name-value pairs of a URL's query string as werkzeug's ``request.args`` reads them (urllib's
-    ``parse_qsl`` keeping blank values; a byte that is not UTF-8 stays %-escaped), about five times faster on a
-    query: a query in a URL is mostly %-escapes, which urllib decodes one by one in Python.
+def parse_parameters(data: bytes) -> list[tuple[str, str]]:
+    """The name-value pairs of a URL's query string or an application/x-www-form-urlencoded body, read as UTF-8
+    (urllib's ``parse_qsl`` keeping blank values), about five times faster on a query: a query in a URL is mostly
+    %-escapes, which urllib decodes one by one in Python.
 
-    >>> parse_query_string("query=ASK%7B%7D&format=json&x")
+    Raises QueryError (400) naming the parameter whose bytes (raw or %-escaped) are not UTF-8.
+
+    >>> parse_parameters(b"query=ASK%7B%7D&format=json&x")
     [('query', 'ASK{}'), ('format', 'json'), ('x', '')]
+    >>> parse_parameters(b"format=json&query=ASK%FF")
+    Traceback (most recent call last):
+    ...
+    server.errors.QueryError: query: parameter query is not UTF-8 (SPARQL 1.1 Protocol): invalid start byte at byte 3
     """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryError(f"the parameters are not UTF-8 (SPARQL 1.1 Protocol): {error.reason} at byte {error.start}", where="parameters") from None
     pairs = []
     for field in text.split("&"):
         if field:
             name, _, value = field.partition("=")
-            pairs.append((_unquote(name.replace("+", " ")), _unquote(value.replace("+", " "))))
+            name = _unquote(name.replace("+", " "), "a parameter name")
+            pairs.append((name, _unquote(value.replace("+", " "), name)))
     return pairs
 
 
-def _unquote(text: str) -> str:
-    """``urllib.parse.unquote`` with werkzeug's error handler.  When every '%' starts an escape, the escapes
-    become Python's ``\\xNN`` (backslashes doubled first) and one pass of the C codec ``unicode_escape``
+def _unquote(text: str, name: str) -> str:
+    """``urllib.parse.unquote`` that refuses bytes that are not UTF-8.  When every '%' starts an escape, the
+    escapes become Python's ``\\xNN`` (backslashes doubled first) and one pass of the C codec ``unicode_escape``
     turns them into bytes."""
     if "%" not in text:
         return text
-    if _BAD_ESCAPE.search(text):
-        return unquote(text, errors="werkzeug.url_quote")
-    escaped = text.replace("\\", "\\\\").replace("%", "\\x").encode("utf-8")
-    return escaped.decode("unicode_escape").encode("latin-1").decode("utf-8", "werkzeug.url_quote")
+    try:
+        if _BAD_ESCAPE.search(text):
+            return unquote(text, errors="strict")
+        escaped = text.replace("\\", "\\\\").replace("%", "\\x").encode("utf-8")
+        return escaped.decode("unicode_escape").encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QueryError(f"parameter {name} is not UTF-8 (SPARQL 1.1 Protocol): {error.reason} at byte {error.start}", where=name[:40]) from None

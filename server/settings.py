@@ -107,10 +107,15 @@ class Settings:
         return [s.strip() for s in self.service_allowlist.split(",") if s.strip()]
 
     @property
+    def service_mapping(self) -> dict[str, str]:
+        """ENDPOINT → URL of every pair of service_map."""
+        return {endpoint.strip(): url.strip() for endpoint, url in (pair.split("=", 1) for pair in self.service_map.split(",") if "=" in pair)}
+
+    @property
     def service_targets(self) -> dict[str, str]:
         """ENDPOINT → URL to call, for every allowed endpoint (itself unless service_map redirects it)."""
-        mapped = dict(pair.split("=", 1) for pair in self.service_map.split(",") if "=" in pair)
-        return {endpoint: mapped.get(endpoint, endpoint).strip() for endpoint in self.allowed_services}
+        mapped = self.service_mapping
+        return {endpoint: mapped.get(endpoint, endpoint) for endpoint in self.allowed_services}
 
     @property
     def data_files(self) -> list[Path]:

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from .errors import DataError, Forbidden, NotAcceptable, QueryError
 from .namespaces import INFERRED_GRAPH, PREFIXES
+from .protocol import query_form, undeclared_prefix, unknown_prefix
 
 FORMATS = {
     ".nq": ox.RdfFormat.N_QUADS,
@@ -90,14 +91,17 @@ class GraphStore:
             return iter(self._store)
         return (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
 
-    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None):
-        """Run a SPARQL query; the project prefixes are predeclared.
+    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None,
+              base_iri: str | None = None):
+        """Run a SPARQL query; the project prefixes are predeclared, and relative IRIs resolve against ``base_iri``
+        (the endpoint gives the request's URL, as the SPARQL Protocol says) or a BASE of the query.
 
         ``bindings`` maps variable names to IRIs substituted before evaluation
         (e.g. ``{"entity": "https://w3id.org/rakg/id/state/russia"}``).
-        Raises QueryError (with line and column where the parser gives them) for a syntax error.
+        Raises QueryError (with line and column where the parser gives them) for a syntax error, naming the
+        first prefix that is not declared when there is one before the error.
         """
-        options = {"prefixes": QUERY_PREFIXES}
+        options = {"prefixes": QUERY_PREFIXES, "base_iri": base_iri}
         if bindings:
             options["substitutions"] = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
         if default_graph_uris:
@@ -109,7 +113,7 @@ class GraphStore:
         try:
             return self._store.query(sparql, **options)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}", where=_position(str(exc))) from exc
+            raise syntax_error(sparql, str(exc)) from exc
         except ValueError as exc:
             raise QueryError(f"invalid request: {exc}") from exc
 
@@ -209,7 +213,7 @@ def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:
 def _graph(triples: list, fmt: str) -> bytes:
     if fmt in ("nquads", "trig"):
         triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=QUERY_PREFIXES if fmt in ("turtle", "trig") else None)
+    return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=used_prefixes(triples) if fmt in ("turtle", "trig") else None)
 
 
 def _solutions(tsv: bytes, fmt: str) -> bytes:
@@ -224,6 +228,25 @@ def _first_lines(data: bytes, count: int) -> bytes:
         if end < 0:
             return data
     return data[: end + 1]
+
+
+_PREFIX_OF_NAMESPACE = {namespace: prefix for prefix, namespace in QUERY_PREFIXES.items()}
+
+
+def used_prefixes(statements) -> dict[str, str]:
+    """The project prefixes that name the namespace (the IRI up to its last '/' or '#') of an IRI or datatype of the
+    statements, so that a Turtle answer declares those it uses rather than all of them."""
+    used = {}
+    for statement in statements:
+        for term in (statement.subject, statement.predicate, statement.object):
+            if isinstance(term, ox.Literal) and not term.language and term.datatype.value != XSD_STRING:
+                term = term.datatype
+            if isinstance(term, ox.NamedNode):
+                value = term.value
+                prefix = _PREFIX_OF_NAMESPACE.get(value[:max(value.rfind("/"), value.rfind("#")) + 1])
+                if prefix is not None:
+                    used[prefix] = QUERY_PREFIXES[prefix]
+    return used
 
 
 class _LineLimit:
@@ -314,11 +337,22 @@ def to_rdflib(term):
     return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
-def _position(message: str) -> str | None:
+def syntax_error(query: str, message: str) -> QueryError:
+    """The error for the engine's syntax error ``message`` on ``query``: an unknown prefix where the query uses one
+    before the place the engine stopped at (the engine's own words for it list the characters a name may hold),
+    else the engine's message with its line and column.
+
+    >>> syntax_error("SELECT * { ?s foo:bar ?o }", "error at 1:22: expected one of Prefix not found, ['%']").where
+    'line 1, column 15'
+    """
     import re
 
     match = re.search(r"(\d+):(\d+)", message)
-    return f"line {match.group(1)}, column {match.group(2)}" if match else None
+    stopped = (int(match.group(1)), int(match.group(2))) if match else None
+    unknown = undeclared_prefix(query, QUERY_PREFIXES)
+    if unknown is not None and (stopped is None or unknown[1:] <= stopped):
+        return unknown_prefix(*unknown, QUERY_PREFIXES)
+    return QueryError(f"SPARQL syntax error: {message}", where=f"line {stopped[0]}, column {stopped[1]}" if stopped else None)
 
 
 def prepare_disk_store(directory: Path, files: list[Path]) -> None:
@@ -359,14 +393,13 @@ class RemoteStore:
     def asserted_graphs(self) -> list:
         return [g for g in self.graphs if g != self.inferred]
 
-    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None):
+    def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None,
+              base_iri: str | None = None):
         """Run the query remotely; returns pyoxigraph results, so serialization is the same as for the embedded store.
 
         Raises QueryError with the endpoint's message when it refuses the query.
         """
-        from .protocol import query_form
-
-        prologue = "".join(f"PREFIX {p}: <{n}>\n" for p, n in QUERY_PREFIXES.items())
+        prologue = (f"BASE <{base_iri}>\n" if base_iri else "") + "".join(f"PREFIX {p}: <{n}>\n" for p, n in QUERY_PREFIXES.items())
         text = prologue + sparql + "".join(f"\nVALUES ?{k} {{ <{v}> }}" for k, v in (bindings or {}).items())
         defaults = list(default_graph_uris) or [g.value for g in self.asserted_graphs()] + ([self.inferred.value] if include_inferred else [])
         if query_form(sparql) in ("select", "ask"):

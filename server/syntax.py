@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .errors import Forbidden, QueryError
+from .protocol import unknown_prefix
 
 MAX_NESTING = 100  # brackets inside brackets
 MAX_DEPTH = 1000  # levels of the query's algebra: brackets, and every link of a chain (UNION, OPTIONAL, MINUS, operators, path steps)
@@ -246,21 +247,21 @@ def _services(tree, prefixes: dict[str, str], base: str | None):
         silent = any(part.type == "SILENT" for part in _tokens(clause))
         target = next(child for child in clause.children[1:] if not (isinstance(child, str) and child.type in ("SERVICE", "SILENT")))
         token = target if isinstance(target, str) else _tokens(target)[-1]
-        yield Service(_endpoint(token, declared, base), token.start_pos, token.end_pos, silent)
+        yield Service(_endpoint(token, declared, base, prefixes), token.start_pos, token.end_pos, silent)
 
 
 def _tokens(tree) -> list:
     return [child for child in tree.children if isinstance(child, str)]
 
 
-def _endpoint(token, declared: dict[str, str], base: str | None) -> str:
+def _endpoint(token, declared: dict[str, str], base: str | None, predeclared: dict[str, str]) -> str:
     if token.type in ("VAR1", "VAR2"):
         return "?" + str(token)[1:]
     if token.type == "IRIREF":
         return _resolve(_iri_text(token), base)
     prefix, _, local = str(token).partition(":")
     if prefix not in declared:
-        raise QueryError(f"unknown prefix {prefix}: in SERVICE {str(token)[:60]}", where=f"line {token.line}, column {token.column}")
+        raise unknown_prefix(prefix, token.line, token.column, predeclared)
     return declared[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
 
 

@@ -1,4 +1,5 @@
-"""The SPARQL 1.1 Protocol through a real server on 127.0.0.1: formats, negotiation, errors, limits, descriptions, clients."""
+"""The SPARQL 1.1 Protocol through a real server on 127.0.0.1: formats, negotiation, errors, limits, descriptions (the clients:
+tests/test_clients.py; the W3C protocol tests: tests/test_w3c_protocol.py)."""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ import uuid
 
 import pytest
 import requests
-import werkzeug.urls  # noqa: F401  (registers the error handler werkzeug.url_quote)
 from hypothesis import given, strategies as st
 from rdflib import Dataset, Graph
 from rdflib.namespace import RDF
 
 from server import protocol
+from server.errors import QueryError
 from server.namespaces import SD, VOID
 
 SELECT = "SELECT ?label WHERE { state:russia rdfs:label ?label } ORDER BY ?label"
 CONSTRUCT = "CONSTRUCT { state:russia rdfs:label ?l } WHERE { state:russia rdfs:label ?l }"
 
 
-def sparql(base, query, method="GET", accept=None, **params):
-    headers = {"Accept": accept} if accept else {}
+def sparql(base, query, method="GET", accept=None, headers=None, **params):
+    headers = {**({"Accept": accept} if accept else {}), **(headers or {})}
     if method == "GET":
         return requests.get(base + "/sparql", params={"query": query, **params}, headers=headers, timeout=60)
     return requests.post(base + "/sparql", data={"query": query, **params}, headers=headers, timeout=60)
@@ -97,6 +98,67 @@ def test_syntax_error_is_400_with_line_and_column(live_server):
     assert body["where"] == "line 1, column 25"
 
 
+def test_an_unknown_prefix_is_named_with_its_place_and_the_predeclared_prefixes(live_server):
+    body = error(sparql(live_server, "SELECT * WHERE {\n  ?s rdfs:label 'x:y' ; foo:bar ?o }"), 400)
+    assert body["message"].startswith("unknown prefix `foo:` at line 2, column 25: declare it (PREFIX foo: <...>)")
+    assert body["where"] == "line 2, column 25" and " rakg: src: " in body["message"] and "\\u{" not in body["message"]
+    long = error(sparql(live_server, "SELECT * WHERE { ?s ?p ?o . SERVICE foo:x { ?s ?p ?o } }"), 400)  # the parsed check's words
+    assert long["message"].startswith("unknown prefix `foo:` at line 1, column 37")
+
+
+def test_a_yes_no_parameter_is_true_or_false_and_nothing_else(live_server):
+    body = error(sparql(live_server, SELECT, inferred="banana"), 400)
+    assert body["where"] == "inferred" and "must be true or false" in body["message"] and "'banana'" in body["message"]
+    assert [sparql(live_server, SELECT, inferred=v).status_code for v in ("true", "false", "0", "on", "")] == [200] * 5
+    page = requests.get(live_server + "/id/state/russia", params={"inferred": "banana"}, headers={"Accept": "text/turtle"}, timeout=30)
+    assert error(page, 400)["where"] == "inferred"
+
+
+def test_relative_iris_resolve_against_the_request_url(live_server):
+    """As the Protocol says (and oxigraph serve does); a BASE in the query wins.  The fast path, the Flask view and
+    the result cache give the same answer; another Host is another base."""
+    query = f"CONSTRUCT {{ <s> <p> <#{uuid.uuid4().hex}> }} WHERE {{}}"
+    expected = f"<{live_server}/s> <{live_server}/p> <{live_server}/sparql#{query.split('#')[1].split('>')[0]}> .\n"
+    answers = [sparql(live_server, query + f"\n# {n}", accept="application/n-triples") for n in (1, 2, 2)]
+    answers.append(sparql(live_server, query, method="POST", accept="application/n-triples"))
+    answers.append(requests.post(live_server + "/sparql", data=query.encode(), timeout=30,
+                                 headers={"Content-Type": "application/sparql-query", "Accept": "application/n-triples"}))
+    assert [ran(a) for a in answers[:3]] == ["worker", "inline", "hit"] and {a.text for a in answers} == {expected}
+    other_host = sparql(live_server, query + "\n# 2", accept="application/n-triples", headers={"Host": "example.org"})
+    assert other_host.text.startswith("<http://example.org/s>")
+    based = sparql(live_server, "BASE <http://e.org/a/> CONSTRUCT { <s> <p> 1 } WHERE {}", accept="application/n-triples")
+    assert based.text.startswith("<http://e.org/a/s> ")
+    port = live_server.rsplit(":", 1)[1]
+    assert f"SERVICE <http://127.0.0.1:{port}/sparql> is not allowed" in error(sparql(live_server, "ASK { SERVICE <sparql> {} }"), 403)["message"]
+    assert "SERVICE <http://169.254.169.254/> is not allowed" in error(sparql(live_server, "ASK { SERVICE <//169.254.169.254/> {} }"), 403)["message"]
+
+
+@pytest.mark.parametrize("method,url,body,content_type", [
+    ("GET", "?query=ASK%7B%7D&query=ASK%7B%7D", None, None),
+    ("POST", "", b"query=ASK%7B%7D&query=ASK%7B%7D", "application/x-www-form-urlencoded"),
+    ("POST", "?query=ASK%7B%7D", b"query=ASK%7B%7D", "application/x-www-form-urlencoded"),
+    ("POST", "?query=ASK%7B%7D", b"ASK {}", "application/sparql-query"),
+], ids=["get", "form", "form-and-url", "body-and-url"])
+def test_two_queries_in_one_request_are_400(live_server, method, url, body, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = requests.request(method, live_server + "/sparql" + url, data=body, headers=headers, timeout=30)
+    assert "send exactly one query" in error(response, 400)["message"]
+
+
+def test_a_body_or_parameter_that_is_not_utf8_is_400(live_server):
+    latin = "ASK { ?s ?p 'Müller' }".encode("latin-1")
+    form, direct = {"Content-Type": "application/x-www-form-urlencoded"}, {"Content-Type": "application/sparql-query"}
+    url = live_server + "/sparql"
+    assert error(requests.post(url, data=latin, headers=direct, timeout=30), 400)["where"] == "body"
+    assert error(requests.post(url, data=b"query=" + urllib.parse.quote_from_bytes(latin).encode(), headers=form, timeout=30), 400)["where"] == "query"
+    assert error(requests.post(url, data=b"query=" + latin, headers=form, timeout=30), 400)["where"] == "parameters"
+    assert error(requests.get(url + "?query=" + urllib.parse.quote_from_bytes(latin), timeout=30), 400)["where"] == "query"
+    utf16 = "ASK {}".encode("utf-16-be")  # no byte-order mark: these bytes are also UTF-8 (with NULs); the charset refuses them
+    assert error(requests.post(url, data=utf16, headers={"Content-Type": "application/sparql-query; charset=UTF-16"}, timeout=30), 400)["where"] == "Content-Type"
+    jquery = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}  # what older YASGUI sends
+    assert requests.post(url, data={"query": "ASK { ?s ?p 'Müller' }"}, headers=jquery, timeout=30).json() == {"head": {}, "boolean": False}
+
+
 def test_errors_in_plain_text_when_asked(live_server):
     response = sparql(live_server, "SELECT * WHERE { ?s ?p }", accept="text/plain")
     assert response.status_code == 400 and response.headers["Content-Type"].startswith("text/plain")
@@ -156,38 +218,6 @@ def test_dataset_download_keeps_named_graphs(live_server):
     dataset.parse(data=response.text, format="nquads")
     graphs = {str(g.identifier) for g in dataset.graphs() if len(g)}
     assert "https://w3id.org/rakg/graph/inferred" in graphs and "https://w3id.org/rakg/graph/ontology/rakg" in graphs
-
-
-def test_sparqlwrapper_client(live_server):
-    from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
-
-    client = SPARQLWrapper(live_server + "/sparql")
-    client.setQuery("PREFIX state: <https://w3id.org/rakg/id/state/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> " + SELECT.split(" ", 0)[0])
-    client.setReturnFormat(JSON)
-    assert {b["label"]["value"] for b in client.query().convert()["results"]["bindings"]} >= {"Russia"}
-    client.setReturnFormat(XML)
-    assert client.query().convert().getElementsByTagName("literal")
-    client.setReturnFormat(CSV)
-    assert b"Russia" in client.query().convert()
-    client.setQuery(CONSTRUCT)
-    client.setReturnFormat(TURTLE)
-    assert b"Russia" in client.query().convert()
-
-
-def test_rdflib_sparqlstore_client(live_server):
-    from rdflib.plugins.stores.sparqlstore import SPARQLStore
-
-    graph = Graph(store=SPARQLStore(live_server + "/sparql", returnFormat="json"))
-    rows = list(graph.query("SELECT ?label WHERE { <https://w3id.org/rakg/id/state/russia> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"))
-    assert len(rows) >= 2
-
-
-def test_curl_client(live_server):
-    import subprocess
-
-    out = subprocess.run(["curl", "-s", "-H", "Accept: text/csv", "--data-urlencode", "query=" + SELECT, live_server + "/sparql"],
-                         capture_output=True, text=True, timeout=60, check=True).stdout
-    assert out.splitlines()[0] == "label" and "Russia" in out
 
 
 def ran(response) -> str:
@@ -258,9 +288,15 @@ def test_requests_the_fast_path_leaves_to_the_flask_view_get_its_errors(small_re
 
 @given(st.lists(st.tuples(st.text(st.sampled_from("ab=&+%\\~ 中\x00"), max_size=6),
                           st.one_of(st.text(max_size=8), st.binary(max_size=6).map(urllib.parse.quote_from_bytes))), max_size=4))
-def test_the_fast_paths_query_string_parser_reads_what_werkzeug_reads(pairs):
+def test_the_parameter_parser_reads_what_urllib_reads_and_refuses_what_is_not_utf8(pairs):
     text = "&".join(a + "=" + b for a, b in pairs)
-    assert protocol.parse_query_string(text) == urllib.parse.parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote")
+    try:
+        expected = urllib.parse.parse_qsl(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        with pytest.raises(QueryError, match="is not UTF-8"):
+            protocol.parse_parameters(text.encode("utf-8"))
+    else:
+        assert protocol.parse_parameters(text.encode("utf-8")) == expected
 
 
 def test_inline_runs_can_be_switched_off(server_factory):
