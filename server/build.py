@@ -24,7 +24,7 @@ from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
 from .children import Forked
-from .rdfio import parse_file, skolem_id
+from .rdfio import parse_file, raise_all, skolem_id
 from .rules import Inferred, derive
 from .store import XSD_STRING, GraphStore, is_blank, is_literal, turtle_of_nquads
 from .validation import Problem, check_quotes, load_shapes, run_shacl
@@ -98,21 +98,24 @@ def source_paths(root: Path) -> list[Path]:
 def load_sources(root: Path, tolerate: bool = False, extra: tuple = ()) -> Sources:
     """Parse every source file, plus ``extra`` files (e.g. a negative example to check against the graph).
 
-    Raises DataError naming the file and line of the first parse error, unless
-    ``tolerate``: then unparseable repository files are listed in ``skipped``.
+    Raises DataError naming the file, line and column of the parse error, or ParseErrors listing every parse error
+    of every file; unless ``tolerate``: then the unparseable repository files are listed in ``skipped``.
     """
     sources = Sources(root)
+    problems = []
     for path in extra:
-        sources.graphs[_relative(path, root)] = parse_file(path)
+        sources.graphs[_relative(path, root)] = parse_file(path, name=_relative(path, root))
     for path in source_paths(root):
-        if _relative(path, root) in sources.graphs:
+        name = path.relative_to(root).as_posix()
+        if name in sources.graphs:
             continue
         try:
-            sources.graphs[path.relative_to(root).as_posix()] = parse_file(path)
+            sources.graphs[name] = parse_file(path, name=name)
         except DataError as error:
-            if not tolerate:
-                raise
-            sources.skipped.append(str(error))
+            problems += getattr(error, "problems", [error])
+    if not tolerate:
+        raise_all(problems)
+    sources.skipped = [str(problem) for problem in problems]
     return sources
 
 
