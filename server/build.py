@@ -1,8 +1,10 @@
 """Build the dataset: parse every source file, validate, check consistency, reason, write.
 
-Stops at the first failing step.  The output goes to a new folder under
-``build/releases/`` and ``build/current`` is switched to it only when every
-step succeeded, so a failed build never replaces the last good one.
+Stops at the first failing step (after parsing, with every parse error of every file).  The output goes to a new
+folder under ``build/releases/`` and ``build/current`` is switched to it only when every step succeeded, so a failed
+build never replaces the last good one.  A killed build leaves no process (its children end with it:
+server/children.py) and its staging folder is removed by the next build.  The manifest records a hash of the
+sources' bytes, which :func:`is_stale` compares.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 Every Turtle file in the repository is written by :func:`canonical_turtle`, so a
 reformatted file differs from the committed one only if its triples differ.
 
+:func:`parse_file` reads a file twice: with pyoxigraph's parser first, which is strict (IRIs, language tags) and
+gives exact lines and columns, and whose errors are put in words here; then with rdflib, for the graph that SHACL
+and the rules use (pyoxigraph's terms are not used: it lowercases language tags, zh-Hant to zh-hant).  This module
+uses pyoxigraph's parser only; the engine stays in store.py.
+
 >>> from rdflib import Graph, Literal, URIRef
 >>> g = Graph(); _ = g.add((URIRef("https://w3id.org/rakg/id/state/russia"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Russia", lang="en")))
 >>> canonical_turtle(g).splitlines()[-3:]
