@@ -111,7 +111,8 @@ class Spawned:
             stdin.write(payload)
             stdin.seek(0)
             path = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
-            self.process = subprocess.Popen([sys.executable, "-m", module, str(os.getpid())], stdin=stdin, stdout=self.stdout,
+            # -P: the current folder does not come first on the path, so the module is the one of this package
+            self.process = subprocess.Popen([sys.executable, "-P", "-m", module, str(os.getpid())], stdin=stdin, stdout=self.stdout,
                                             stderr=self.stderr, start_new_session=True, env={**os.environ, "PYTHONPATH": path})
 
     def result(self) -> bytes:
