@@ -69,12 +69,16 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
         # qb:DimensionProperty); those are expected, so its chatter is kept out of the console.
         with contextlib.redirect_stderr(io.StringIO()):
             onto = world.get_ontology(path.as_uri()).load()
+        # owlready2 writes its own copy for HermiT in the temporary folder and leaves it there when HermiT finds
+        # no model: it goes in this folder instead, which is removed.
+        saved, tempfile.tempdir = tempfile.tempdir, tmp
         try:
             with onto:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             raise Inconsistent(explain_inconsistency(str(exc), world), where="ontology + data") from exc
         finally:
+            tempfile.tempdir = saved
             world.close()
 
 
@@ -106,8 +110,8 @@ def start_consistency_check(ntriples: str) -> ConsistencyCheck:
 def _main(parent: int) -> None:
     """The HermiT process: N-Triples on standard input, a JSON object on standard output (empty when consistent).
 
-    Its temporary files (and owlready2's, which it would leave after an inconsistency) go in one folder that is
-    removed when it ends, and when SIGTERM (its parent ended, or stopped it) kills its group.
+    Its temporary files go in one folder that is removed when it ends, and when SIGTERM (its parent ended, or
+    stopped it) kills its group.
     """
     workdir = tempfile.mkdtemp(prefix="rakg-hermit-")
     end_group_on(signal.SIGTERM, lambda: shutil.rmtree(workdir, ignore_errors=True))

@@ -24,6 +24,17 @@ def test_a_state_that_is_also_an_organization_is_caught_by_the_hermit_process(so
     assert "contradict" in str(failure.value)
 
 
+def test_an_inconsistency_leaves_no_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    small = Graph().parse(format="turtle", data="@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix e: <http://e/> ."
+                          " e:C a owl:Class . e:D a owl:Class ; owl:disjointWith e:C . e:x a e:C, e:D .")
+    with pytest.raises(reasoning.Inconsistent):
+        reasoning.check_consistency(small, Graph())
+    assert list(tmp_path.iterdir()) == []
+
+
 def _group(leader: int) -> list[str]:
     """The command lines of the live processes in the process group ``leader`` leads."""
     found = []
