@@ -161,11 +161,13 @@ class BuildResult:
 
 
 def build(root: Path, build_dir: Path, strict: bool = False, dl_check: bool = True) -> BuildResult:
-    """Parse, validate, check OWL consistency (unless not ``dl_check``), reason and write the dataset.
+    """Parse, validate, check OWL consistency (unless not ``dl_check``), reason and write the dataset, after
+    removing what killed builds left in ``build_dir``.
 
     Raises DataError, ValidationFailed or reasoning.Inconsistent; the last good build is untouched.
     """
     timings = Timings()
+    remove_leftovers(build_dir)
     with timings("parse"):
         inputs = sources_hash(root)  # before reading: a file changed during the build makes the next start rebuild
         sources = load_sources(root)
@@ -295,13 +297,12 @@ def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Prob
     """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) and make it current.
 
     A release with the same content is reused: only its manifest is replaced, to record ``inputs`` (the sources'
-    hash) for :func:`is_stale`.  Folders left by killed builds are removed first.
+    hash) for :func:`is_stale`.
     """
     nquads = _text(lines)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
     releases = build_dir / "releases"
     target = releases / digest[:16]
-    remove_leftovers(build_dir)
     counts = _counts(graphs, lines)
     manifest = json.dumps({"content_hash": digest, "sources_hash": inputs, **counts}, indent=2, sort_keys=True) + "\n"
     if target.exists():
