@@ -1,8 +1,10 @@
 """Build the dataset: parse every source file, validate, check consistency, reason, write.
 
-Stops at the first failing step.  The output goes to a new folder under
-``build/releases/`` and ``build/current`` is switched to it only when every
-step succeeded, so a failed build never replaces the last good one.
+Stops at the first failing step (after parsing, with every parse error of every file).  The output goes to a new
+folder under ``build/releases/`` and ``build/current`` is switched to it only when every step succeeded, so a failed
+build never replaces the last good one.  A killed build leaves no process (its children end with it:
+server/children.py) and its staging folder is removed by the next build.  The manifest records a hash of the
+sources' bytes, which :func:`is_stale` compares.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +25,8 @@ from . import reasoning
 from .errors import DataError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .catalog import run_checks
-from .rdfio import parse_file, skolem_id
+from .children import Forked
+from .rdfio import parse_file, raise_all, skolem_id
 from .rules import Inferred, derive
 from .store import XSD_STRING, GraphStore, is_blank, is_literal, turtle_of_nquads
 from .validation import Problem, check_quotes, load_shapes, run_shacl
@@ -32,6 +35,7 @@ SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
 SHAPES_DIR = "ontology/shapes"
 CHECKS_DIR = "queries/checks"
 RULES_DIR = "ontology/rules"
+STAGING, TEMPORARY_LINK, TEMPORARY_FILE = ".staging-", ".current-", ".manifest-"  # each followed by the builder's pid
 
 
 @dataclass
@@ -96,21 +100,24 @@ def source_paths(root: Path) -> list[Path]:
 def load_sources(root: Path, tolerate: bool = False, extra: tuple = ()) -> Sources:
     """Parse every source file, plus ``extra`` files (e.g. a negative example to check against the graph).
 
-    Raises DataError naming the file and line of the first parse error, unless
-    ``tolerate``: then unparseable repository files are listed in ``skipped``.
+    Raises DataError naming the file, line and column of the parse error, or ParseErrors listing every parse error
+    of every file; unless ``tolerate``: then the unparseable repository files are listed in ``skipped``.
     """
     sources = Sources(root)
+    problems = []
     for path in extra:
-        sources.graphs[_relative(path, root)] = parse_file(path)
+        sources.graphs[_relative(path, root)] = parse_file(path, name=_relative(path, root))
     for path in source_paths(root):
-        if _relative(path, root) in sources.graphs:
+        name = path.relative_to(root).as_posix()
+        if name in sources.graphs:
             continue
         try:
-            sources.graphs[path.relative_to(root).as_posix()] = parse_file(path)
+            sources.graphs[name] = parse_file(path, name=name)
         except DataError as error:
-            if not tolerate:
-                raise
-            sources.skipped.append(str(error))
+            problems += getattr(error, "problems", [error])
+    if not tolerate:
+        raise_all(problems)
+    sources.skipped = [str(problem) for problem in problems]
     return sources
 
 
@@ -143,44 +150,6 @@ def validate_sources(sources: Sources, strict: bool = False, only: tuple = (), s
     return problems
 
 
-def _in_forked_process(function, *args):
-    """Start ``function(*args)`` in a forked child, which shares the parsed graphs without copying them; returns a
-    callable that waits for the child and returns its result or raises its exception.  Falls back to a call in this
-    process where fork does not exist."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        outcome = function(*args)
-        return lambda: outcome
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-
-    def child() -> None:
-        try:
-            sender.send(("ok", function(*args)))
-        except BaseException as error:  # the parent re-raises it
-            sender.send(("error", error))
-
-    process = multiprocessing.get_context("fork").Process(target=child, daemon=True)
-    process.start()
-    sender.close()
-
-    def wait():
-        try:
-            status, value = receiver.recv()
-        except EOFError:
-            status, value = "error", None
-        finally:
-            receiver.close()
-        process.join()
-        if value is None and status == "error":
-            raise DataError(f"the {function.__name__} process died (exit code {process.exitcode})")
-        if status == "error":
-            raise value
-        return value
-
-    return wait
-
-
 @dataclass
 class BuildResult:
     path: Path
@@ -192,32 +161,40 @@ class BuildResult:
 
 
 def build(root: Path, build_dir: Path, strict: bool = False, dl_check: bool = True) -> BuildResult:
-    """Parse, validate, check OWL consistency (unless not ``dl_check``), reason and write the dataset.
+    """Parse, validate, check OWL consistency (unless not ``dl_check``), reason and write the dataset, after
+    removing what killed builds left in ``build_dir``.
 
     Raises DataError, ValidationFailed or reasoning.Inconsistent; the last good build is untouched.
     """
     timings = Timings()
+    remove_leftovers(build_dir)
     with timings("parse"):
+        inputs = sources_hash(root)  # before reading: a file changed during the build makes the next start rebuild
         sources = load_sources(root)
         store = asserted_store(sources)
     # Independent work shares the two cores: validation in a forked child (started first, while this process has
     # no other thread), HermiT in a spawned one, the rules and the N-Quads lines of the output here.  Validation
     # decides the build before anything is published.  (Dividing the shapes between two validating children was
-    # tried: on two cores it gained nothing measurable.)
-    with timings("validate (quotes, SHACL, checks) in parallel with rules and output lines"):
-        validation = _in_forked_process(validate_sources, sources, strict, (), store)
-        hermit = reasoning.start_consistency_check(sources.ntriples()) if dl_check else None
-        inferred = derive(store, root / RULES_DIR)
-        graphs = {graph_for(name): graph for name, graph in sources.graphs.items()}
-        graphs[GRAPH["ontology/shapes"]] = load_shapes(root / SHAPES_DIR)
-        lines = quad_lines(graphs) | _inferred_lines(inferred)
-    with timings("validate (remaining wait)"):
-        warnings = validation()
-    if hermit is not None:
-        with timings("HermiT consistency (parallel process, remaining wait)"):
-            hermit.result()
+    # tried: on two cores it gained nothing measurable.)  Both children end with this process (server/children.py)
+    # and are stopped when a step here fails.
+    with ExitStack() as children:
+        with timings("validate (quotes, SHACL, checks) in parallel with rules and output lines"):
+            validation = Forked(validate_sources, sources, strict, (), store)
+            children.callback(validation.stop)
+            hermit = reasoning.start_consistency_check(sources.ntriples()) if dl_check else None
+            if hermit is not None:
+                children.callback(hermit.stop)
+            inferred = derive(store, root / RULES_DIR)
+            graphs = {graph_for(name): graph for name, graph in sources.graphs.items()}
+            graphs[GRAPH["ontology/shapes"]] = load_shapes(root / SHAPES_DIR)
+            lines = quad_lines(graphs) | _inferred_lines(inferred)
+        with timings("validate (remaining wait)"):
+            warnings = validation.result()
+        if hermit is not None:
+            with timings("HermiT consistency (parallel process, remaining wait)"):
+                hermit.result()
     with timings("write"):
-        result = _publish(lines, graphs, build_dir, warnings)
+        result = _publish(lines, graphs, build_dir, warnings, inputs)
     result.timings = timings.seconds
     return result
 
@@ -316,31 +293,67 @@ def _counts(graphs: dict, lines: set[str]) -> dict:
     }
 
 
-def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Problem]) -> BuildResult:
-    """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) and make it current."""
+def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Problem], inputs: str) -> BuildResult:
+    """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) and make it current.
+
+    A release with the same content is reused: only its manifest is replaced, to record ``inputs`` (the sources'
+    hash) for :func:`is_stale`.
+    """
     nquads = _text(lines)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
     releases = build_dir / "releases"
     target = releases / digest[:16]
-    staging = releases / f".staging-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    (staging / "graph.nq").write_text(nquads, encoding="utf-8")
-    (staging / "graph.ttl").write_bytes(turtle_of_nquads(nquads))
     counts = _counts(graphs, lines)
-    manifest = {"content_hash": digest, **counts}
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    manifest = json.dumps({"content_hash": digest, "sources_hash": inputs, **counts}, indent=2, sort_keys=True) + "\n"
     if target.exists():
-        shutil.rmtree(staging)
+        _replace_text(target / "manifest.json", manifest)
     else:
+        staging = releases / f"{STAGING}{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        (staging / "graph.nq").write_text(nquads, encoding="utf-8")
+        (staging / "graph.ttl").write_bytes(turtle_of_nquads(nquads))
+        (staging / "manifest.json").write_text(manifest, encoding="utf-8")
         staging.rename(target)
-    link = build_dir / "current"
-    temporary_link = build_dir / f".current-{os.getpid()}"
-    if temporary_link.is_symlink() or temporary_link.exists():
-        temporary_link.unlink()
+    temporary_link = build_dir / f"{TEMPORARY_LINK}{os.getpid()}"
+    temporary_link.unlink(missing_ok=True)
     temporary_link.symlink_to(target.relative_to(build_dir))
-    os.replace(temporary_link, link)
+    os.replace(temporary_link, build_dir / "current")
     return BuildResult(target, digest, counts["quads"], warnings, counts)
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all (a temporary file renamed over it)."""
+    temporary = path.with_name(f"{TEMPORARY_FILE}{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def remove_leftovers(build_dir: Path) -> list[Path]:
+    """Remove the staging folders, temporary links and files of builds that were killed (whose process no longer
+    runs); return them.  Those of a build still running are kept."""
+    releases = build_dir / "releases"
+    removed = []
+    for path in [*build_dir.glob(f"{TEMPORARY_LINK}*"), *releases.glob(f"{STAGING}*"), *releases.glob(f"*/{TEMPORARY_FILE}*")]:
+        pid = path.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        pass
+    return True
 
 
 def current_build(build_dir: Path) -> Path | None:
@@ -349,12 +362,34 @@ def current_build(build_dir: Path) -> Path | None:
     return link.resolve() if (link / "graph.nq").exists() else None
 
 
+def sources_hash(root: Path) -> str:
+    """SHA-256 over the name and bytes of every file the build reads (sources, shapes, rules, checks).
+
+    >>> sources_hash(Path("/nowhere")) == hashlib.sha256().hexdigest()  # no files
+    True
+    """
+    digest = hashlib.sha256()
+    for path in input_paths(root):
+        data = path.read_bytes()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def input_paths(root: Path) -> list[Path]:
+    """Every file the build reads, sorted: the source files, the shapes, the rules and the checks."""
+    extra = [*(root / SHAPES_DIR).glob("*.ttl"), *(root / RULES_DIR).glob("*.rq"), *(root / CHECKS_DIR).glob("*.rq")]
+    return sorted(set(source_paths(root)) | set(extra))
+
+
 def is_stale(root: Path, build_dir: Path) -> bool:
-    """True if any source file is newer than the last good build."""
+    """True unless the last good build was made from sources with exactly these bytes (a file touched but not
+    changed does not make it stale; a build made before sources were hashed does)."""
     current = current_build(build_dir)
     if current is None:
         return True
-    built = (current / "graph.nq").stat().st_mtime
-    paths = source_paths(root) + sorted((root / SHAPES_DIR).glob("*.ttl"))
-    return any(p.stat().st_mtime > built for p in paths)
-
+    try:
+        recorded = json.loads((current / "manifest.json").read_text(encoding="utf-8")).get("sources_hash")
+    except (OSError, ValueError):
+        return True
+    return recorded != sources_hash(root)

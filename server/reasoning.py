@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
+import shutil
+import signal
+import sys
 import tempfile
 from pathlib import Path
 
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
+from .children import Spawned, die_with_parent, end_group_on
 from .errors import RakgError
 
 OUTSIDE_OWL2_DATATYPES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.gMonth, XSD.gDay, XSD.gMonthDay, XSD.duration}
@@ -64,31 +69,62 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
         # qb:DimensionProperty); those are expected, so its chatter is kept out of the console.
         with contextlib.redirect_stderr(io.StringIO()):
             onto = world.get_ontology(path.as_uri()).load()
+        # owlready2 writes its own copy for HermiT in the temporary folder and leaves it there when HermiT finds
+        # no model: it goes in this folder instead, which is removed.
+        saved, tempfile.tempdir = tempfile.tempdir, tmp
         try:
             with onto:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as exc:
             raise Inconsistent(explain_inconsistency(str(exc), world), where="ontology + data") from exc
         finally:
+            tempfile.tempdir = saved
             world.close()
 
 
-def _check_ntriples(ntriples: str) -> None:
-    """check_consistency on the N-Triples text of ontology and data (the entry point of the worker process)."""
-    check_consistency(Graph().parse(data=ntriples, format="nt"), Graph())
+class ConsistencyCheck:
+    """HermiT on the N-Triples text of ontology and data in a process of its own (``python -m server.reasoning``),
+    so that HermiT and owlready2's loading use the other core while the build goes on.  The process and its Java
+    end with the build, however it ends (server/children.py)."""
+
+    def __init__(self, ntriples: str):
+        self.process = Spawned(__name__, ntriples.encode("utf-8"))
+
+    def result(self) -> None:
+        """Wait for HermiT.  Raises Inconsistent when there is no model, RakgError when the process failed."""
+        outcome = json.loads(self.process.result())
+        if outcome:
+            raise Inconsistent(outcome["message"], where=outcome["where"])
+
+    def stop(self) -> None:
+        """End HermiT now (the build failed elsewhere)."""
+        self.process.stop()
 
 
-def start_consistency_check(ntriples: str):
-    """Run check_consistency on the N-Triples text of ontology and data in a separate process, so HermiT (and
-    owlready2's loading) use the other core while the build goes on; returns a Future whose result() raises
-    Inconsistent."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def start_consistency_check(ntriples: str) -> ConsistencyCheck:
+    """Start check_consistency on the N-Triples text of ontology and data in a separate process; its ``result()``
+    raises Inconsistent."""
+    return ConsistencyCheck(ntriples)
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    future = pool.submit(_check_ntriples, ntriples)
-    pool.shutdown(wait=False)
-    return future
+
+def _main(parent: int) -> None:
+    """The HermiT process: N-Triples on standard input, a JSON object on standard output (empty when consistent).
+
+    Its temporary files go in one folder that is removed when it ends, and when SIGTERM (its parent ended, or
+    stopped it) kills its group.
+    """
+    workdir = tempfile.mkdtemp(prefix="rakg-hermit-")
+    end_group_on(signal.SIGTERM, lambda: shutil.rmtree(workdir, ignore_errors=True))
+    die_with_parent(parent, signal.SIGTERM)
+    tempfile.tempdir = workdir
+    try:
+        check_consistency(Graph().parse(data=sys.stdin.buffer.read(), format="nt"), Graph())
+        outcome = {}
+    except Inconsistent as error:
+        outcome = {"message": error.message, "where": error.where}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    sys.stdout.write(json.dumps(outcome))
 
 
 def explain_inconsistency(message: str, world=None) -> str:
@@ -108,3 +144,7 @@ def explain_inconsistency(message: str, world=None) -> str:
     parts.append(". Typical causes: an individual typed with two disjoint classes (for example a state that is also"
                  " an organization) or two values for a functional property.")
     return "".join(parts)
+
+
+if __name__ == "__main__":
+    _main(int(sys.argv[1]))

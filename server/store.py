@@ -34,6 +34,8 @@ FORMATS = {
     ".jsonld": ox.RdfFormat.JSON_LD,
     ".json": ox.RdfFormat.JSON_LD,
 }
+PARSE_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "nquads": ox.RdfFormat.N_QUADS,
+                 "trig": ox.RdfFormat.TRIG, "xml": ox.RdfFormat.RDF_XML, "json-ld": ox.RdfFormat.JSON_LD}
 TEXT_FORMATS = {"nquads": ox.RdfFormat.N_QUADS, "turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
 QUERY_PREFIXES = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -353,6 +355,17 @@ def syntax_error(query: str, message: str) -> QueryError:
     if unknown is not None and (stopped is None or unknown[1:] <= stopped):
         return unknown_prefix(*unknown, QUERY_PREFIXES)
     return QueryError(f"SPARQL syntax error: {message}", where=f"line {stopped[0]}, column {stopped[1]}" if stopped else None)
+
+
+def typed_literals(path: Path, fmt: str):
+    """The (lexical form, datatype IRI) of every literal object of an RDF file (``fmt``: a key of PARSE_FORMATS), read
+    by the engine's parser, which is strict about syntax, IRIs and language tags and gives exact positions.
+
+    Raises SyntaxError (with line and column) at the first syntax error, OSError when the file cannot be read.
+    """
+    for quad in ox.parse(path=path, format=PARSE_FORMATS[fmt], base_iri=path.resolve().as_uri()):
+        if isinstance(quad.object, ox.Literal):
+            yield quad.object.value, quad.object.datatype.value
 
 
 def prepare_disk_store(directory: Path, files: list[Path]) -> None:
