@@ -68,10 +68,12 @@ def test_a_query_that_cannot_run_is_one_line(runner, args, message):
     assert fails(runner, *args).startswith(message)
 
 
-def test_a_service_that_cannot_be_reached_is_one_line(runner, listening_socket):
-    closed = listening_socket()
-    url = closed.url + "sparql"
-    closed.close()  # nothing listens there now
+def test_a_service_that_cannot_be_reached_is_one_line(runner):
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on: bound, never listening, then released
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/sparql"
     line = fails(runner, f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
     assert line.startswith(f"error: SERVICE: the SERVICE endpoint <{url}> failed or could not be reached: ") and "refused" in line
     mapped = fails(runner, "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }", "--service-map",
