@@ -14,7 +14,7 @@ def create_app(overrides: dict | None = None):
     from flask import Flask
 
     from .api import FastPath, api
-    from .build import current_build
+    from .releases import current_build
     from .errors import ConfigError, register_error_handlers
     from .pages import pages
     from .service import Service

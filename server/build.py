@@ -10,9 +10,6 @@ sources' bytes, which :func:`is_stale` compares.
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
 import time
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -22,20 +19,20 @@ from pathlib import Path
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from . import reasoning
-from .errors import DataError, ValidationFailed
-from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
-from .catalog import run_checks
 from .children import Forked
+from .errors import DataError, RakgError, ValidationFailed
+from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
 from .rdfio import parse_file, raise_all, skolem_id
+from .releases import current_build, current_manifest, publish, remove_leftovers
 from .rules import Inferred, derive
-from .store import XSD_STRING, GraphStore, is_blank, is_literal, turtle_of_nquads
-from .validation import Problem, check_quotes, load_shapes, run_shacl
+from .settings import Settings
+from .store import XSD_STRING, GraphStore, is_blank, is_literal
+from .validation import Problem, check_quotes, load_shapes, run_checks, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
 SHAPES_DIR = "ontology/shapes"
 CHECKS_DIR = "queries/checks"
 RULES_DIR = "ontology/rules"
-STAGING, TEMPORARY_LINK, TEMPORARY_FILE = ".staging-", ".current-", ".manifest-"  # each followed by the builder's pid
 
 
 @dataclass
@@ -294,72 +291,13 @@ def _counts(graphs: dict, lines: set[str]) -> dict:
 
 
 def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Problem], inputs: str) -> BuildResult:
-    """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) and make it current.
-
-    A release with the same content is reused: only its manifest is replaced, to record ``inputs`` (the sources'
-    hash) for :func:`is_stale`.
-    """
+    """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) as a release and make it
+    current (server/releases.py); the manifest records ``inputs`` (the sources' hash) for :func:`is_stale`."""
     nquads = _text(lines)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
-    releases = build_dir / "releases"
-    target = releases / digest[:16]
     counts = _counts(graphs, lines)
-    manifest = json.dumps({"content_hash": digest, "sources_hash": inputs, **counts}, indent=2, sort_keys=True) + "\n"
-    if target.exists():
-        _replace_text(target / "manifest.json", manifest)
-    else:
-        staging = releases / f"{STAGING}{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        (staging / "graph.nq").write_text(nquads, encoding="utf-8")
-        (staging / "graph.ttl").write_bytes(turtle_of_nquads(nquads))
-        (staging / "manifest.json").write_text(manifest, encoding="utf-8")
-        staging.rename(target)
-    temporary_link = build_dir / f"{TEMPORARY_LINK}{os.getpid()}"
-    temporary_link.unlink(missing_ok=True)
-    temporary_link.symlink_to(target.relative_to(build_dir))
-    os.replace(temporary_link, build_dir / "current")
+    target = publish(build_dir, digest, nquads, {"content_hash": digest, "sources_hash": inputs, **counts})
     return BuildResult(target, digest, counts["quads"], warnings, counts)
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all (a temporary file renamed over it)."""
-    temporary = path.with_name(f"{TEMPORARY_FILE}{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def remove_leftovers(build_dir: Path) -> list[Path]:
-    """Remove the staging folders, temporary links and files of builds that were killed (whose process no longer
-    runs); return them.  Those of a build still running are kept."""
-    releases = build_dir / "releases"
-    removed = []
-    for path in [*build_dir.glob(f"{TEMPORARY_LINK}*"), *releases.glob(f"{STAGING}*"), *releases.glob(f"*/{TEMPORARY_FILE}*")]:
-        pid = path.name.rsplit("-", 1)[-1]
-        if not pid.isdigit() or _running(int(pid)):
-            continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        pass
-    return True
-
-
-def current_build(build_dir: Path) -> Path | None:
-    """The folder of the last good build, or None."""
-    link = build_dir / "current"
-    return link.resolve() if (link / "graph.nq").exists() else None
 
 
 def sources_hash(root: Path) -> str:
@@ -385,11 +323,25 @@ def input_paths(root: Path) -> list[Path]:
 def is_stale(root: Path, build_dir: Path) -> bool:
     """True unless the last good build was made from sources with exactly these bytes (a file touched but not
     changed does not make it stale; a build made before sources were hashed does)."""
-    current = current_build(build_dir)
-    if current is None:
-        return True
+    manifest = current_manifest(build_dir)
+    return manifest is None or manifest.get("sources_hash") != sources_hash(root)
+
+
+def build_if_stale(settings: Settings, echo=print) -> None:
+    """Build when the sources changed since the last good build (:func:`is_stale`), saying so with ``echo``; when
+    that build fails, say why and keep the last good build.
+
+    Raises the build's error when there is no last good build to keep.
+    """
+    if not is_stale(settings.root_path, settings.build_path):
+        return
+    echo("building the graph first (the sources changed since the last good build, or there is none) ...")
     try:
-        recorded = json.loads((current / "manifest.json").read_text(encoding="utf-8")).get("sources_hash")
-    except (OSError, ValueError):
-        return True
-    return recorded != sources_hash(root)
+        result = build(settings.root_path, settings.build_path)
+    except RakgError as error:
+        last = current_build(settings.build_path)
+        if last is None:
+            raise
+        echo(f"the build failed, so the last good build {last.name} is served: {error}")
+        return
+    echo(f"built {result.path} ({result.quads} quads)")

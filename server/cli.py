@@ -182,13 +182,17 @@ def stats(config_file) -> None:
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
 def serve(config_file, data, **options) -> None:
     """Serve the SPARQL endpoint, linked-data pages and web UI (builds the graph first if the sources changed)."""
+    from .build import build_if_stale
     from .serve import run
 
     overrides = {k: v for k, v in options.items() if v is not None}
     if data:
         overrides["data"] = ",".join(str(Path(d).resolve()) for d in data)
     try:
-        run(load_settings(overrides, config_file=config_file), echo=click.echo)
+        settings = load_settings(overrides, config_file=config_file)
+        if not settings.data_files:
+            build_if_stale(settings, echo=click.echo)
+        run(settings, echo=click.echo)
     except RakgError as error:
         _fail(error)
 
@@ -205,7 +209,8 @@ def serve(config_file, data, **options) -> None:
 def query(config_file, query, inferred, fmt, update_expected, **options) -> None:
     """Run QUERY on the last build: a named query of queries/ (e.g. trade-table), a .rq file, or SPARQL text.
     SERVICE clauses call their endpoints from this machine (--service-map sends one elsewhere)."""
-    from .catalog import open_built_store, query_output, resolve_query
+    from .catalog import query_output, resolve_query
+    from .releases import open_built_store
 
     settings = _settings(config_file, options)
     try:
@@ -229,7 +234,7 @@ def query(config_file, query, inferred, fmt, update_expected, **options) -> None
 def explain(config_file, iri, depth) -> None:
     """Explain a derived statement (an IRI under id/derivation/) or everything derived about a resource:
     the rule, the validity dates and the facts behind it with their quotes. IRIs may use the project prefixes."""
-    from .catalog import open_built_store
+    from .releases import open_built_store
     from .namespaces import PREFIXES
     from .rules import explain as explain_iri
 
@@ -300,7 +305,7 @@ def fmt(config_file, check, paths) -> None:
 def link(config_file, entities, kinds, limit, delay, api, sparql, out, **options) -> None:
     """Look up unlinked entities on Wikidata (label search in zh/en/ru, type check) and write ranked candidates for review."""
     from . import wikidata
-    from .catalog import open_built_store
+    from .releases import open_built_store
     from .namespaces import PREFIXES
 
     settings = _settings(config_file, options)
@@ -324,7 +329,7 @@ def link(config_file, entities, kinds, limit, delay, api, sparql, out, **options
 def crosscheck(config_file, sparql, out, everything, **options) -> None:
     """Compare the chapter's dated claims with Wikidata's statements: agrees / differs / Wikidata silent."""
     from . import wikidata
-    from .catalog import open_built_store
+    from .releases import open_built_store
 
     settings = _settings(config_file, options)
     url = wikidata.wikidata_sparql_url(settings, sparql)
@@ -346,7 +351,7 @@ def crosscheck(config_file, sparql, out, everything, **options) -> None:
 def quickstatements(config_file, sparql, **options) -> None:
     """Print QuickStatements for the chapter's facts that Wikidata lacks (the cross-check's silent cases), for review."""
     from . import wikidata
-    from .catalog import open_built_store
+    from .releases import open_built_store
 
     settings = _settings(config_file, options)
     try:

@@ -1,11 +1,12 @@
 """`rakg serve`: a small supervisor over one serving process (server/front.py).
 
-The supervisor builds the graph first when the sources changed since the last good build; if that build fails it
+`rakg serve` builds the graph first when the sources changed since the last good build; if that build fails it
 says why and serves the last good build instead (a broken commit is not an outage), and only with no build at all
-does it give up.  It binds the listening socket once and starts the serving process with it.  SIGHUP starts a new
-serving process over the current build and, once that one answers, stops the old one gracefully: its requests in
-flight finish, no connection is refused meanwhile.  SIGTERM and SIGINT stop the serving process gracefully and exit
-0.  A serving process that dies is started again.  The supervisor imports little and holds no data.
+does it give up (build.build_if_stale, called by the command line: the web service never imports the build).  The
+supervisor binds the listening socket once and starts the serving process with it.  SIGHUP starts a new serving
+process over the current build and, once that one answers, stops the old one gracefully: its requests in flight
+finish, no connection is refused meanwhile.  SIGTERM and SIGINT stop the serving process gracefully and exit 0.  A
+serving process that dies is started again.  The supervisor imports little and holds no data.
 """
 
 from __future__ import annotations
@@ -28,15 +29,13 @@ READY_WAIT = 300.0  # seconds a new serving process may take to open the store a
 
 
 def run(settings: Settings, echo=print) -> None:
-    """Build if needed (keeping the last good build when that fails), then serve until SIGTERM or SIGINT.
+    """Serve the last good build (or the files of the `data` setting) until SIGTERM or SIGINT; `rakg serve` builds
+    first when the sources changed (build.build_if_stale).
 
-    Raises the build's error when there is no build to serve, ConfigError when the address cannot be listened on,
-    RakgError when the serving process cannot start.
+    Raises ConfigError when the address cannot be listened on, RakgError when the serving process cannot start.
     """
-    if not settings.data_files:
-        _build_if_needed(settings, echo)
     if settings.store != "memory" and not settings.store.startswith(("http://", "https://")):
-        from .build import current_build
+        from .releases import current_build
         from .store import prepare_disk_store
 
         files = settings.data_files or [current_build(settings.build_path) / "graph.nq"]
@@ -49,23 +48,6 @@ def run(settings: Settings, echo=print) -> None:
     listener.set_inheritable(True)
     echo(f"serving on http://{settings.host}:{settings.port}/ (SPARQL endpoint: /sparql)")
     Supervisor(listener, dataclasses.asdict(settings), echo, grace=settings.query_timeout * 2 + 10).run()
-
-
-def _build_if_needed(settings: Settings, echo) -> None:
-    from .build import build, current_build, is_stale
-
-    if not is_stale(settings.root_path, settings.build_path):
-        return
-    echo("building the graph first (the sources changed since the last good build, or there is none) ...")
-    try:
-        result = build(settings.root_path, settings.build_path)
-    except RakgError as error:
-        last = current_build(settings.build_path)
-        if last is None:
-            raise
-        echo(f"the build failed, so the last good build {last.name} is served: {error}")
-        return
-    echo(f"built {result.path} ({result.quads} quads)")
 
 
 class Supervisor:

@@ -478,7 +478,15 @@ def open_store(spec):
         return RemoteStore(spec.location)
     if spec.location:
         return GraphStore(ox.Store.read_only(spec.location))
-    store = load([Path(f) for f in spec.files])
+    return open_files(spec.files)
+
+
+def open_files(paths) -> GraphStore:
+    """RDF files loaded into memory, with the asserted graphs copied into the default graph (materialize_default_graph).
+
+    Raises DataError naming the file when a file cannot be read.
+    """
+    store = load([Path(p) for p in paths])
     store.materialize_default_graph()
     return store
 

@@ -1,4 +1,4 @@
-"""Validation of the source files: SHACL shapes (pyshacl) and the quote check.
+"""Validation of the source files: SHACL shapes (pyshacl), the quote check and the checks of queries/checks.
 
 Each problem names its focus node, path, shape, message, severity and the file
 that defines the focus node.
@@ -13,6 +13,7 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
+from .catalog import load_catalog, results_json
 from .chapter import normalize
 from .namespaces import RAKG, SH, bind_all
 
@@ -114,3 +115,21 @@ def load_shapes(shape_dir: Path) -> Graph:
     for path in sorted(shape_dir.glob("*.ttl")):
         parse_file(path, shapes)
     return shapes
+
+
+def run_checks(store, folder: Path, file_of=lambda node: "") -> list:
+    """Run every ``*-violation.rq`` and ``*-warning.rq`` of ``folder``; each row becomes a problem naming the check."""
+    problems = []
+    for query in load_catalog(folder):
+        severity = query.slug.rsplit("-", 1)[-1]
+        if severity not in ("violation", "warning"):
+            continue
+        result = results_json(store.query(query.text))
+        for row in result["results"]["bindings"]:
+            values = [row[v]["value"] for v in result["head"]["vars"] if v in row]
+            focus = values[0] if values else ""
+            problems.append(
+                Problem(focus=focus, path="", shape=f"queries/checks/{query.slug}.rq", message=f"{query.title}: {' | '.join(values)}",
+                        severity=severity, file=file_of(focus))
+            )
+    return problems

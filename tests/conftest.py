@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from server.build import build, load_sources
-from server.catalog import open_built_store
+from server.releases import open_built_store
 from server.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

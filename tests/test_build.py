@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from server.build import build, canonical_nquads, current_build, is_stale, remove_leftovers, sources_hash
+from server.build import build, canonical_nquads, is_stale, sources_hash
+from server.releases import current_build, remove_leftovers
 from server.errors import DataError, ValidationFailed
 
 
@@ -158,14 +159,14 @@ def test_parse_errors_are_one_line_each_with_no_traceback(root, tmp_path, comman
 
 
 def test_serve_with_a_broken_source_serves_the_last_good_build_and_says_why(root, previous_build, tmp_path):
-    from server.serve import _build_if_needed
+    from server.build import build_if_stale
     from server.settings import load_settings
 
     before = current_build(previous_build)
     sources = _copy_sources(root, tmp_path / "repo")
     (sources / "data/entities/zz-broken.ttl").write_text("<http://e/a> <http://e/b> <http://bad iri> .\n", encoding="utf-8")
     said = []
-    _build_if_needed(load_settings({"root": str(sources), "build_dir": str(previous_build)}), said.append)
+    build_if_stale(load_settings({"root": str(sources), "build_dir": str(previous_build)}), said.append)
     assert said[-1] == (f"the build failed, so the last good build {before.name} is served: data/entities/zz-broken.ttl:1:27: the IRI"
                         " <http://bad iri> contains a space, which an IRI cannot hold (write it as %20)")
     assert current_build(previous_build) == before

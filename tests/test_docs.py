@@ -70,7 +70,7 @@ def test_every_setting_is_documented():
 @pytest.mark.parametrize("command,expected", list(_sessions("rakg explain")), ids=lambda v: v if isinstance(v, str) and v.startswith("rakg") else "")
 def test_readme_explain_outputs_are_real(command, expected, settings):
     from server.rules import explain
-    from server.catalog import open_built_store
+    from server.releases import open_built_store
     from server.namespaces import PREFIXES
 
     prefix, _, local = shlex.split(command)[2].partition(":")
