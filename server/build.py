@@ -16,17 +16,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from . import reasoning
+from .canonical import literal_n3, nquads_text, quad_lines
 from .children import Forked
 from .errors import DataError, RakgError, ValidationFailed
 from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
-from .rdfio import parse_file, raise_all, skolem_id
+from .rdfio import parse_file, raise_all
 from .releases import current_build, current_manifest, publish, remove_leftovers
 from .rules import Inferred, derive
 from .settings import Settings
-from .store import XSD_STRING, GraphStore, is_blank, is_literal
+from .store import GraphStore, is_blank, is_literal
 from .validation import Problem, check_quotes, load_shapes, run_checks, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
@@ -211,38 +212,6 @@ class Timings:
             self.seconds[step] = round(time.perf_counter() - started, 2)
 
 
-def canonical_nquads(graphs) -> str:
-    """Sorted N-Quads with content-derived blank node labels.
-
-    ``graphs`` maps graph IRIs to rdflib graphs; an rdflib Dataset is accepted too.
-    """
-    if isinstance(graphs, Dataset):
-        graphs = {c.identifier: c for c in graphs.graphs() if isinstance(c.identifier, URIRef)}
-    return _text(quad_lines(graphs))
-
-
-def _text(lines: set[str]) -> str:
-    return "\n".join(sorted(lines)) + "\n"
-
-
-def quad_lines(graphs: dict) -> set[str]:
-    """The N-Quads lines of rdflib graphs (graph IRI -> graph), blank nodes labelled from their content."""
-    lines = set()
-    for name, graph in graphs.items():
-        labels = {}
-        for triple in graph:
-            terms = []
-            for term in triple:
-                if isinstance(term, BNode):
-                    if term not in labels:
-                        labels[term] = "_:b" + skolem_id(graph, term)
-                    terms.append(labels[term])
-                else:
-                    terms.append(_n3(term))
-            lines.add(f"{' '.join(terms)} <{name}> .")
-    return lines
-
-
 def _inferred_lines(inferred: Inferred) -> set[str]:
     """The N-Quads lines of graph/inferred, written from the reasoner's engine terms (no rdflib term per triple);
     through rdflib when a derived triple holds a blank node, whose label depends on the whole graph."""
@@ -253,27 +222,11 @@ def _inferred_lines(inferred: Inferred) -> set[str]:
     return lines | quad_lines({INFERRED_GRAPH: inferred.rules})
 
 
-def _n3(term) -> str:
-    """N-Triples form of an rdflib IRI or literal (one line, escaped)."""
-    if not isinstance(term, Literal):
-        return f"<{term}>"
-    return _literal_n3(str(term), term.language, term.datatype)
-
-
 def _engine_n3(term) -> str:
-    """N-Triples form of an engine IRI or literal, the same text as :func:`_n3` gives for the rdflib term."""
+    """N-Triples form of an engine IRI or literal, the same text as canonical.quad_lines gives for the rdflib term."""
     if not is_literal(term):
         return str(term)
-    return _literal_n3(term.value, term.language, term.datatype.value)
-
-
-def _literal_n3(text: str, language: str | None, datatype) -> str:
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    if language:
-        return f'"{text}"@{language}'
-    if datatype and str(datatype) != XSD_STRING:
-        return f'"{text}"^^<{datatype}>'
-    return f'"{text}"'
+    return literal_n3(term.value, term.language, term.datatype.value)
 
 
 def _counts(graphs: dict, lines: set[str]) -> dict:
@@ -293,7 +246,7 @@ def _counts(graphs: dict, lines: set[str]) -> dict:
 def _publish(lines: set[str], graphs: dict, build_dir: Path, warnings: list[Problem], inputs: str) -> BuildResult:
     """Write the build (N-Quads ``lines`` of the source ``graphs`` and graph/inferred) as a release and make it
     current (server/releases.py); the manifest records ``inputs`` (the sources' hash) for :func:`is_stale`."""
-    nquads = _text(lines)
+    nquads = nquads_text(lines)
     digest = hashlib.sha256(nquads.encode()).hexdigest()
     counts = _counts(graphs, lines)
     target = publish(build_dir, digest, nquads, {"content_hash": digest, "sources_hash": inputs, **counts})

@@ -253,7 +253,7 @@ def explain(config_file, iri, depth) -> None:
 @config_option
 def sources(config_file) -> None:
     """Regenerate data/sources/chapter.ttl from the chapter text."""
-    from .rdfio import canonical_turtle
+    from .canonical import canonical_turtle
     from .sources import build_sources_graph
 
     root = load_settings(config_file=config_file).root_path
@@ -268,7 +268,8 @@ def sources(config_file) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def fmt(config_file, check, paths) -> None:
     """Rewrite Turtle files in canonical form (all of ontology/ and data/ by default)."""
-    from .rdfio import canonical_turtle, parse_file
+    from .canonical import canonical_turtle
+    from .rdfio import parse_file
 
     root = load_settings(config_file=config_file).root_path
     folders = [p for p in paths if p.is_dir()] or ([] if paths else [root / "ontology", root / "data"])

@@ -32,7 +32,7 @@ from .describe import (
 from .errors import NotAcceptable
 from .factgroups import fact_index, first_view, group_facts
 from .namespaces import RAKG
-from .rdfio import canonical_turtle
+from .canonical import canonical_turtle
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

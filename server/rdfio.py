@@ -1,30 +1,20 @@
-"""Reading and writing RDF files: the one canonical Turtle serializer and a parser with located errors.
-
-Every Turtle file in the repository is written by :func:`canonical_turtle`, so a
-reformatted file differs from the committed one only if its triples differ.
+"""Reading the source files: a parser whose errors name file, line and column and say what is wrong in words.
 
 :func:`parse_file` reads a file twice: with pyoxigraph's parser first, which is strict (IRIs, language tags) and
 gives exact lines and columns, and whose errors are put in words here; then with rdflib, for the graph that SHACL
 and the rules use (pyoxigraph's terms are not used: it lowercases language tags, zh-Hant to zh-hant).  The strict
 parser is reached through store.typed_literals: store.py stays the only module that imports the engine.
-
->>> from rdflib import Graph, Literal, URIRef
->>> g = Graph(); _ = g.add((URIRef("https://w3id.org/rakg/id/state/russia"), URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("Russia", lang="en")))
->>> canonical_turtle(g).splitlines()[-3:]
-['state:russia', '    rdfs:label "Russia"@en ;', '.']
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
-from rdflib import BNode, Graph
+from rdflib import Graph
 
 from .errors import DataError
 from .lexical import problem
-from .namespaces import bind_all
 
 RDF_FORMATS = {
     ".ttl": "turtle",
@@ -37,66 +27,6 @@ RDF_FORMATS = {
     ".jsonld": "json-ld",
     ".json": "json-ld",
 }
-
-
-def _content_hash(graph: Graph, node: BNode, seen: frozenset) -> str:
-    parts = []
-    for p, o in sorted(graph.predicate_objects(node)):
-        obj = _content_hash(graph, o, seen | {node}) if isinstance(o, BNode) and o not in seen else o.n3()
-        parts.append(f"{p.n3()} {obj}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def skolem_id(graph: Graph, node: BNode, seen: frozenset = frozenset()) -> str:
-    """A blank node identifier derived from the node's content and its first incoming edge, so identical
-    inputs give identical output and identical sub-structures under different parents stay distinct."""
-    incoming = []
-    for subject, predicate in graph.subject_predicates(node):
-        if isinstance(subject, BNode):
-            parent = "cycle" if subject in seen else skolem_id(graph, subject, seen | {node})
-        else:
-            parent = subject.n3()
-        incoming.append(f"{parent} {predicate.n3()}")
-    key = (min(incoming) if incoming else "") + "|" + _content_hash(graph, node, frozenset({node}))
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _stable_labels(graph: Graph) -> dict:
-    """Content-derived labels for every blank node; nodes that are indistinguishable get numbered suffixes,
-    so relabelling never merges two nodes."""
-    nodes = {t for triple in graph for t in triple if isinstance(t, BNode)}
-    groups = {}
-    for node in nodes:
-        groups.setdefault(skolem_id(graph, node), []).append(node)
-    labels = {}
-    for key, members in groups.items():
-        for index, node in enumerate(sorted(members)):
-            labels[node] = BNode(f"b{key}" + (f"x{index}" if index else ""))
-    return labels
-
-
-def canonical_turtle(graph: Graph) -> str:
-    """Serialise a graph as sorted, prefixed Turtle (rdflib's longturtle), the project's one format.
-
-    Blank nodes are relabelled from their content first, so their order is stable.
-    """
-    out = Graph()
-    bind_all(out)
-    labels = _stable_labels(graph)
-
-    def relabel(term):
-        return labels.get(term, term)
-
-    for s, p, o in graph:
-        out.add((relabel(s), p, relabel(o)))
-    text = out.serialize(format="longturtle")
-    used = {m for m in re.findall(r"(?<![\w<\"])([A-Za-z][\w-]*):", text.split("\n\n", 1)[-1])}
-    lines = [
-        line
-        for line in text.splitlines()
-        if not line.startswith("PREFIX ") or line.split()[1].rstrip(":") in used
-    ]
-    return "\n".join(lines).strip() + "\n"
 
 
 class ParseErrors(DataError):

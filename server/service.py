@@ -22,7 +22,7 @@ from .executor import QueryPool, StoreSpec, Wall, query_memory
 from .fairness import Accounts
 from .linking import FederationProxy
 from .namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
-from .rdfio import canonical_turtle
+from .canonical import canonical_turtle
 from .settings import Settings
 from .store import GraphStore, open_store, prepare_disk_store
 

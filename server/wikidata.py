@@ -430,7 +430,7 @@ def crosscheck_graph(claims: list[Claim], sparql: str) -> Graph:
 def crosscheck_nquads(claims: list[Claim], sparql: str) -> str:
     """The cross-check as sorted N-Quads in graph/wikidata-crosscheck: `rakg serve --data build/current/graph.nq --data <file>`
     serves it beside the build."""
-    from .build import canonical_nquads
+    from .canonical import canonical_nquads
 
     return canonical_nquads({CROSSCHECK_GRAPH: crosscheck_graph(claims, sparql)})
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from server.build import build, canonical_nquads, is_stale, sources_hash
+from server.build import build, is_stale, sources_hash
+from server.canonical import canonical_nquads
 from server.releases import current_build, remove_leftovers
 from server.errors import DataError, ValidationFailed
 

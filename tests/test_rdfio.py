@@ -8,7 +8,8 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from server.errors import DataError
-from server.rdfio import ParseErrors, canonical_turtle, parse_file
+from server.canonical import canonical_turtle
+from server.rdfio import ParseErrors, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 TURTLE = sorted(p for folder in ("ontology", "data") for p in (ROOT / folder).rglob("*.ttl"))
