@@ -1,9 +1,9 @@
-"""Federation: the one door from the query workers to other SPARQL endpoints, and its client.
+"""Federation: the one door from the query workers to other SPARQL endpoints.
 
 A query worker has no network of its own (server/sandbox.py): the SERVICE clauses of a query, once checked against
 the allow-list (server/syntax.py), are pointed at ``/federation/<n>`` on the worker's relay, which passes the
 connection to :class:`FederationProxy`'s Unix socket.  The proxy answers only those paths, and sends each query
-with :func:`forward` (a User-Agent, a time limit, Retry-After handling) to allow-listed endpoint number n, or to the
+with outbound.forward (a User-Agent, a time limit, Retry-After handling) to allow-listed endpoint number n, or to the
 URL that the `service_map` setting puts in its place (an offline mirror or a test stand-in).
 """
 
@@ -16,64 +16,11 @@ import shutil
 import socketserver
 import tempfile
 import threading
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 
 from .errors import QueryTimeout, RakgError
-
-USER_AGENT = "rakg/0.1 (Russia-ASEAN Knowledge Graph; https://w3id.org/rakg/; federated SPARQL) python-urllib"
-MAX_RETRY_WAIT = 5.0  # seconds we are willing to wait on a Retry-After before giving up with 503
-
-
-@dataclass
-class Reply:
-    status: int
-    content_type: str
-    body: bytes
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return max(0.0, float(header)) if header else 1.0
-    except ValueError:
-        return MAX_RETRY_WAIT + 1  # an HTTP date: too far to wait in a request
-
-
-def forward(url: str, query: str, accept: str, timeout: float) -> Reply:
-    """Send a SPARQL query to a remote endpoint (POST form), honouring 429/503 Retry-After once.
-
-    Raises QueryTimeout when the endpoint does not answer in ``timeout`` seconds or asks us to wait longer
-    than MAX_RETRY_WAIT; RakgError when it cannot be reached.
-    """
-    data = urllib.parse.urlencode({"query": query}).encode()
-    headers = {"User-Agent": USER_AGENT, "Accept": accept or "application/sparql-results+json",
-               "Content-Type": "application/x-www-form-urlencoded"}
-    for attempt in (1, 2):
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Reply(response.status, response.headers.get("Content-Type", ""), response.read())
-        except urllib.error.HTTPError as error:
-            with error:  # close the error response: its socket would otherwise linger
-                body = error.read()
-            if error.code in (429, 503) and attempt == 1:
-                wait = _retry_after(error.headers.get("Retry-After"))
-                if wait <= MAX_RETRY_WAIT:
-                    time.sleep(wait)
-                    continue
-                raise QueryTimeout(f"{url} asks us to wait {wait:g} s (Retry-After); try again later", where="SERVICE") from error
-            return Reply(error.code, error.headers.get("Content-Type", "text/plain"), body)
-        except (TimeoutError, urllib.error.URLError) as error:
-            reason = getattr(error, "reason", error)
-            if isinstance(reason, TimeoutError) or "timed out" in str(reason):
-                raise QueryTimeout(f"{url} did not answer within {timeout:g} s", where="SERVICE") from error
-            raise RakgError(f"cannot reach {url}: {reason}", where="SERVICE") from error
-    raise QueryTimeout(f"{url} kept answering 429", where="SERVICE")
-
+from .outbound import forward
 
 _FEDERATION_PATH = re.compile(r"/federation/(\d{1,4})(?:\?(.*))?")
 log = logging.getLogger(__name__)

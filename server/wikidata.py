@@ -1,7 +1,7 @@
 """Wikidata: reconciliation candidates, the cross-check of the chapter's dated claims, QuickStatements export.
 
-Every request goes out with linking.USER_AGENT, a time limit and one Retry-After wait (SPARQL through
-linking.forward, the wbsearchentities API through ``get_json``).  Where Wikidata is reached is
+Every request goes out with outbound.USER_AGENT, a time limit and one Retry-After wait (SPARQL through
+outbound.forward, the wbsearchentities API through outbound.get_json).  Where Wikidata is reached is
 configurable: the ``service_map`` setting (``https://query.wikidata.org/sparql=<URL>``) or ``--sparql``
 send the SPARQL queries to a mirror or to the tests' stand-in; ``--api`` does the same for the API.
 
@@ -16,17 +16,15 @@ import csv
 import hashlib
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from .errors import QueryTimeout, RakgError
-from .linking import MAX_RETRY_WAIT, USER_AGENT, _retry_after, forward
+from .errors import RakgError
+from .outbound import forward, get_json
 from .namespaces import BASE, GRAPH, RAKG, WD, bind_all
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
@@ -60,26 +58,6 @@ def sparql_rows(url: str, query: str, timeout: float = 60.0) -> list[dict]:
     if reply.status != 200:
         raise RakgError(f"{url} answered {reply.status}: {reply.body[:300].decode('utf-8', 'replace')}", where="Wikidata SPARQL")
     return json.loads(reply.body)["results"]["bindings"]
-
-
-def get_json(url: str, timeout: float = 30.0) -> dict:
-    """GET a JSON document with the project's User-Agent, waiting once on 429/503 Retry-After."""
-    for attempt in (1, 2):
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            error.close()
-            if error.code in (429, 503) and attempt == 1:
-                wait = _retry_after(error.headers.get("Retry-After"))
-                if wait <= MAX_RETRY_WAIT:
-                    time.sleep(wait)
-                    continue
-            raise RakgError(f"{url} answered {error.code}", where="Wikidata API") from error
-        except (TimeoutError, urllib.error.URLError) as error:
-            raise QueryTimeout(f"{url} did not answer: {getattr(error, 'reason', error)}", where="Wikidata API") from error
-    raise QueryTimeout(f"{url} kept answering 429", where="Wikidata API")
 
 
 def _rows(store, query: str) -> list[dict]:

@@ -28,7 +28,7 @@ from server.build import load_sources, validate_sources
 from server.catalog import dumps, load_catalog, results_json, same_results
 from server.cli import main
 from server.errors import QueryTimeout, ValidationFailed
-from server.linking import USER_AGENT, forward
+from server.outbound import USER_AGENT, forward
 from server.namespaces import RAKG, RULE, WD, entity_iri
 from server.wikidata import CROSSCHECK_GRAPH, WIKIDATA_SPARQL, link_problems, load_reference
 
