@@ -105,7 +105,8 @@ def query_output(store, query: str, fmt: str | None = None, include_inferred: bo
     """
     from . import syntax
     from .protocol import FORM_KIND, query_form, refuse_update
-    from .store import QUERY_PREFIXES, serialize
+    from .answers import serialize
+    from .store import QUERY_PREFIXES
 
     refuse_update(query)
     kind = FORM_KIND[query_form(query)]

@@ -145,7 +145,7 @@ def passage(config_file, locator) -> None:
 def build(config_file, strict, timings, no_dl_check, into) -> None:
     """Validate, reason and write build/current/graph.nq (the last good build survives a failure)."""
     from .build import build as run_build
-    from .store import load_into
+    from .outbound import load_into
 
     settings = load_settings(config_file=config_file)
     try:

@@ -35,9 +35,10 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 
 from . import protocol, sandbox, syntax
+from .answers import serialize
 from .errors import (BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit, ServerBusy)
 from .fairness import Accounts
-from .store import QUERY_PREFIXES, open_store, serialize
+from .store import QUERY_PREFIXES, open_store
 from .zygote import Zygote
 
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a worker, unless the pool is given another figure

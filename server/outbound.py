@@ -1,8 +1,9 @@
 """Requests to other servers: the SPARQL endpoints a SERVICE clause calls (through the web service's federation
-proxy) and Wikidata's SPARQL endpoint and API (the Wikidata tools).
+proxy), Wikidata's SPARQL endpoint and API (the Wikidata tools), and an external store that `rakg build --into`
+loads (:func:`load_into`).
 
-Every request says who sends it (:data:`USER_AGENT`), has a time limit, and waits once when asked to with 429 or
-503 and a ``Retry-After`` of at most :data:`MAX_RETRY_WAIT` seconds.
+A query or an API call says who sends it (:data:`USER_AGENT`), has a time limit, and waits once when asked to with
+429 or 503 and a ``Retry-After`` of at most :data:`MAX_RETRY_WAIT` seconds.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
-from .errors import QueryTimeout, RakgError
+from .errors import DataError, QueryTimeout, RakgError
 
 USER_AGENT = "rakg/0.1 (Russia-ASEAN Knowledge Graph; https://w3id.org/rakg/; federated SPARQL) python-urllib"
 MAX_RETRY_WAIT = 5.0  # seconds we are willing to wait on a Retry-After before giving up with 503
@@ -87,3 +88,25 @@ def get_json(url: str, timeout: float = 30.0) -> dict:
         except (TimeoutError, urllib.error.URLError) as error:
             raise QueryTimeout(f"{url} did not answer: {getattr(error, 'reason', error)}", where="Wikidata API") from error
     raise QueryTimeout(f"{url} kept answering 429", where="Wikidata API")
+
+
+def load_into(endpoint: str, nquads: str, timeout: float = 600.0) -> int:
+    """Replace each named graph of an external store (Graph Store Protocol PUT ?graph=) with the graphs of an N-Quads text;
+    returns the number of graphs sent.
+
+    Raises DataError naming the graph when the store refuses it.
+    """
+    graphs: dict[str, list[str]] = {}
+    for line in nquads.splitlines():
+        head, _, graph = line.rstrip(" .").rpartition(" <")
+        graphs.setdefault(graph.rstrip(">"), []).append(head + " .")
+    for graph, lines in graphs.items():
+        url = f"{endpoint}?{urllib.parse.urlencode({'graph': graph})}"
+        request = urllib.request.Request(url, data="\n".join(lines).encode("utf-8"), method="PUT",
+                                         headers={"Content-Type": "application/n-triples"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout):
+                pass
+        except urllib.error.URLError as error:
+            raise DataError(f"the store refused graph <{graph}>: {error}", where=endpoint) from error
+    return len(graphs)
