@@ -15,8 +15,9 @@ def create_app(overrides: dict | None = None):
 
     from .api import FastPath, api
     from .releases import current_build
-    from .errors import ConfigError, register_error_handlers
+    from .errors import ConfigError
     from .pages import pages
+    from .replies import register_error_handlers
     from .service import Service
     from .settings import load_settings
 

@@ -12,9 +12,9 @@ from werkzeug.http import HTTP_STATUS_CODES, parse_etags
 from werkzeug.wsgi import get_current_url
 
 from . import protocol
-from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType,
-                     common_headers)
+from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType)
 from .executor import Job
+from .replies import common_headers
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
