@@ -26,7 +26,7 @@ def machine() -> dict:
     memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     oxigraph = shutil.which("oxigraph", path=str(Path(os.sys.executable).parent)) or "oxigraph"
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    server_code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "server").glob("*.py")))).hexdigest()[:16]
+    server_code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "server").rglob("*.py")))).hexdigest()[:16]
     return {
         "cores": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory / 2**20, 1), "kernel": platform.release(),
         "python": platform.python_version(),

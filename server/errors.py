@@ -1,4 +1,4 @@
-"""Exception classes, their HTTP status, and the one error body every failure uses (server/replies.py sends it).
+"""Exception classes, their HTTP status, and the one error body every failure uses (server/web/replies.py sends it).
 
 >>> error_body(QueryError("bad", where="line 1, column 5"))
 {'status': 400, 'error': 'Bad Request', 'message': 'bad', 'where': 'line 1, column 5'}

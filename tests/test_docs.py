@@ -69,7 +69,7 @@ def test_every_setting_is_documented():
 
 @pytest.mark.parametrize("command,expected", list(_sessions("rakg explain")), ids=lambda v: v if isinstance(v, str) and v.startswith("rakg") else "")
 def test_readme_explain_outputs_are_real(command, expected, settings):
-    from server.rules import explain
+    from server.build.rules import explain
     from server.releases import open_built_store
     from server.namespaces import PREFIXES
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
-from .catalog import load_catalog
-from .namespaces import ID, RAKG, RULE
-from .store import GraphStore, iri, is_literal, literal, statement, to_rdflib
+from ..catalog import load_catalog
+from ..namespaces import ID, RAKG, RULE
+from ..store import GraphStore, iri, is_literal, literal, statement, to_rdflib
 
 # The date-bounds rule: each time role of a fact, written as an exact value or as bounds, becomes the first and last
 # day it can mean.  role: ((exact value, earliest bound, latest bound), (first-day property, last-day property)).
@@ -223,7 +223,7 @@ def rule_descriptions(rules: list[Rule]) -> Graph:
                        "one, becomes the first and last day it can mean: date and start give rakg:startsNotBefore/startsNotAfter, "
                        "end rakg:endsNotBefore/endsNotAfter, as-of rakg:attestedNotBefore/attestedNotAfter (an as-of date says when "
                        "the state held, never when it began). A bound alone gives one side only.",
-    }, "server/rules.py:Deriver.date_bounds"))
+    }, "server/rules.py:Deriver.date_bounds"))  # its place before issue 17, kept: this text is in graph/inferred
     for rule_iri, meta, where in described:
         g.add((rule_iri, RDF.type, RAKG.Rule))
         g.add((rule_iri, RDFS.label, Literal(meta.get("title", str(rule_iri)), lang="en")))
@@ -271,8 +271,8 @@ def explain(store: GraphStore, iri: str, queries: Path, depth: int = 2) -> list[
 
     Raises NotFound when nothing derived is known about ``iri``.
     """
-    from .catalog import results_json
-    from .errors import NotFound
+    from ..catalog import results_json
+    from ..errors import NotFound
 
     def rows(name: str, **bindings) -> list[dict]:
         text = (queries / f"{name}.rq").read_text(encoding="utf-8")
@@ -336,7 +336,7 @@ def _validity(days: dict) -> str:
 
 
 def _short(cell: dict) -> str:
-    from .namespaces import PREFIXES
+    from ..namespaces import PREFIXES
 
     value = cell["value"]
     if cell["type"] != "uri":

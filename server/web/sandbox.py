@@ -5,7 +5,7 @@ A query worker moves itself, before it opens the store, into a new Linux network
 loopback interface: no route leads out of it, and nothing of the host's loopback (this server, other services on
 127.0.0.1) is in it.  When federation is switched on, the worker also runs a relay on its own loopback that passes
 each connection, byte for byte, to the federation proxy's Unix socket (a file, which namespaces do not separate);
-the proxy (server/linking.py) answers only ``/federation/<n>`` and calls only the allow-listed endpoints.  So the
+the proxy (server/web/federation.py) answers only ``/federation/<n>`` and calls only the allow-listed endpoints.  So the
 engine can reach the allow-list and nothing else, whatever a query says.
 
 A process needs no privilege for this where the kernel allows unprivileged user namespaces (Debian and most

@@ -27,7 +27,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from .errors import TooManyRequests
+from ..errors import TooManyRequests
 
 WINDOW = 60.0  # seconds over which spending is counted, as the Wikidata Query Service does
 LIGHT_SECONDS = 1.0  # a client that spent less than this in the window, with no query running, may use a reserved worker

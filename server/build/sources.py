@@ -12,8 +12,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from ..namespaces import RAKG, SRC
 from .chapter import Chapter, read_chapter
-from .namespaces import RAKG, SRC
 
 CHAPTER_IRI = SRC["chapter4"]
 CHAPTER_TITLE_EN = "Chapter 4: Russia and ASEAN"

@@ -1,6 +1,6 @@
 """Federation: the one door from the query workers to other SPARQL endpoints.
 
-A query worker has no network of its own (server/sandbox.py): the SERVICE clauses of a query, once checked against
+A query worker has no network of its own (server/web/sandbox.py): the SERVICE clauses of a query, once checked against
 the allow-list (server/syntax.py), are pointed at ``/federation/<n>`` on the worker's relay, which passes the
 connection to :class:`FederationProxy`'s Unix socket.  The proxy answers only those paths, and sends each query
 with outbound.forward (a User-Agent, a time limit, Retry-After handling) to allow-listed endpoint number n, or to the
@@ -19,8 +19,8 @@ import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler
 
-from .errors import QueryTimeout, RakgError
-from .outbound import forward
+from ..errors import QueryTimeout, RakgError
+from ..outbound import forward
 
 _FEDERATION_PATH = re.compile(r"/federation/(\d{1,4})(?:\?(.*))?")
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ project's errors, Flask's and unexpected ones; CORS on the read-only routes; the
 
 from __future__ import annotations
 
-from .errors import RakgError, TooManyRequests, error_body
+from ..errors import RakgError, TooManyRequests, error_body
 
 READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
 CORS_HEADERS = {

@@ -1,4 +1,4 @@
-"""One HTTP/1.1 connection of `rakg serve` (server/front.py runs the server): its request is read as its bytes come,
+"""One HTTP/1.1 connection of `rakg serve` (server/web/front.py runs the server): its request is read as its bytes come,
 within the limits of the settings, and answered in the event loop when that is cheap, else in a request thread.
 
 The request line and headers must arrive within ``header_timeout`` seconds, the body within ``body_timeout``; a

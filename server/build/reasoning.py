@@ -22,8 +22,8 @@ from pathlib import Path
 from rdflib import Graph, Literal
 from rdflib.namespace import XSD
 
+from ..errors import RakgError
 from .children import Spawned, die_with_parent, end_group_on
-from .errors import RakgError
 
 OUTSIDE_OWL2_DATATYPES = {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.gMonth, XSD.gDay, XSD.gMonthDay, XSD.duration}
 
@@ -83,9 +83,9 @@ def check_consistency(ontology: Graph, data: Graph) -> None:
 
 
 class ConsistencyCheck:
-    """HermiT on the N-Triples text of ontology and data in a process of its own (``python -m server.reasoning``),
+    """HermiT on the N-Triples text of ontology and data in a process of its own (``python -m server.build.reasoning``),
     so that HermiT and owlready2's loading use the other core while the build goes on.  The process and its Java
-    end with the build, however it ends (server/children.py)."""
+    end with the build, however it ends (server/build/children.py)."""
 
     def __init__(self, ntriples: str):
         self.process = Spawned(__name__, ntriples.encode("utf-8"))

@@ -14,7 +14,10 @@ import json
 
 from flask import Response
 
-from . import protocol
+from .. import protocol
+from ..canonical import canonical_turtle
+from ..errors import NotAcceptable
+from ..namespaces import RAKG
 from .describe import (
     INFERRED,
     RDF_TYPE,
@@ -29,10 +32,7 @@ from .describe import (
     mark_quotes,
     source_refs,
 )
-from .errors import NotAcceptable
 from .factgroups import fact_index, first_view, group_facts
-from .namespaces import RAKG
-from .canonical import canonical_turtle
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -7,13 +7,13 @@ from difflib import SequenceMatcher
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from . import protocol
-from .catalog import results_json
+from .. import protocol
+from ..catalog import results_json
+from ..errors import NotAcceptable, NotFound, QueryError
+from ..namespaces import BASE, PREFIXES
 from .describe import Describer, html_lang
-from .errors import NotAcceptable, NotFound, QueryError
 from .factgroups import fact_index, group_cards, period_of
 from .linkeddata import RDF_FORMAT_LINKS, choose_format, derived, entity_context, graph_context, ontology_context, rdf_response, source_context
-from .namespaces import BASE, PREFIXES
 from .service import fold
 from .webcache import finish
 

@@ -1,7 +1,7 @@
 """Query workers forked from one process that holds the store: one copy of the data, however many workers run.
 
 The serving process opens the store and, before it starts a thread, forks the **zygote**.  The zygote walls itself
-in (server/sandbox.py: a network namespace of its own, inherited by everything it forks) and waits on a control
+in (server/web/sandbox.py: a network namespace of its own, inherited by everything it forks) and waits on a control
 socket.  For each worker the serving process asks for, the zygote forks a child that shares every page of the
 store with the zygote and the serving process until one of them writes to it (copy-on-write): a worker costs the
 memory its queries use, not another copy of the data, and starts in milliseconds instead of reloading the store.

@@ -13,9 +13,9 @@ from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
-from .catalog import load_catalog, results_json
+from ..catalog import load_catalog, results_json
+from ..namespaces import RAKG, SH, bind_all
 from .chapter import normalize
-from .namespaces import RAKG, SH, bind_all
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def check_quotes(graph: Graph, file_of=lambda node: "") -> list[Problem]:
 
 def load_shapes(shape_dir: Path) -> Graph:
     """Read every shapes file of ``shape_dir``."""
-    from .rdfio import parse_file
+    from .parsing import parse_file
 
     shapes = Graph()
     for path in sorted(shape_dir.glob("*.ttl")):

@@ -11,8 +11,8 @@ from werkzeug.datastructures import ETags, MultiDict
 from werkzeug.http import HTTP_STATUS_CODES, parse_etags
 from werkzeug.wsgi import get_current_url
 
-from . import protocol
-from .errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType)
+from .. import protocol
+from ..errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType)
 from .executor import Job
 from .replies import common_headers
 

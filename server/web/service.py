@@ -15,16 +15,16 @@ from flask import Response
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from . import protocol
-from .catalog import load_catalog, results_json
-from .errors import ConfigError, NotAcceptable, RakgError
+from .. import protocol
+from ..canonical import canonical_turtle
+from ..catalog import load_catalog, results_json
+from ..errors import ConfigError, NotAcceptable, RakgError
+from ..namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
+from ..settings import Settings
+from ..store import GraphStore, open_store, prepare_disk_store
 from .executor import QueryPool, StoreSpec, Wall, query_memory
 from .fairness import Accounts
-from .linking import FederationProxy
-from .namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
-from .canonical import canonical_turtle
-from .settings import Settings
-from .store import GraphStore, open_store, prepare_disk_store
+from .federation import FederationProxy
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from .catalog import results_json
-from .namespaces import BASE, INFERRED_GRAPH, PREFIXES, RAKG, bind_all
+from ..catalog import results_json
+from ..namespaces import BASE, INFERRED_GRAPH, PREFIXES, RAKG, bind_all
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from .errors import DataError
+from ..errors import DataError
 from .lexical import problem
 
 RDF_FORMATS = {
@@ -49,7 +49,7 @@ def parse_file(path: Path, graph: Graph | None = None, fmt: str | None = None, n
     """Parse one RDF file into ``graph`` (a new Graph by default).
 
     The file is first read by the strict parser (pyoxigraph: syntax, IRIs and language tags as the standards say
-    them, exact positions) and its typed literals are checked (server/lexical.py); then rdflib reads it.
+    them, exact positions) and its typed literals are checked (server/build/lexical.py); then rdflib reads it.
     Raises DataError whose ``where`` is ``name`` (by default the path), line and column, and whose message says
     what is wrong in words; ParseErrors when there are several (every ill-typed literal is reported).
     """
@@ -68,7 +68,7 @@ def parse_file(path: Path, graph: Graph | None = None, fmt: str | None = None, n
 
 def check_file(path: Path, fmt: str, name: str) -> list[DataError]:
     """The syntax error of one file (the parser stops at the first), or else its every ill-typed literal, located."""
-    from .store import typed_literals  # the engine's strict parser
+    from ..store import typed_literals  # the engine's strict parser
 
     bad = {}
     try:

@@ -9,7 +9,7 @@ from rdflib.compare import isomorphic
 
 from server.errors import DataError
 from server.canonical import canonical_turtle
-from server.rdfio import ParseErrors, parse_file
+from server.build.parsing import ParseErrors, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 TURTLE = sorted(p for folder in ("ontology", "data") for p in (ROOT / folder).rglob("*.ttl"))

@@ -2,15 +2,15 @@
 
 pyoxigraph cannot interrupt a running query, so the time limit is enforced by process: the request waits for its
 worker's answer for ``timeout`` seconds, then kills the worker and answers 503.  The workers are forked from one
-zygote that holds the store (server/zygote.py), so they share one copy of the data and a replacement is ready in
-milliseconds; the zygote and its workers are walled into a network of their own (server/sandbox.py).
+zygote that holds the store (server/web/zygote.py), so they share one copy of the data and a replacement is ready in
+milliseconds; the zygote and its workers are walled into a network of their own (server/web/sandbox.py).
 
 A worker may use at most ``memory`` bytes of address space beyond what it started with: a query that needs more
 (an ORDER BY over a cartesian product grows by gigabytes within seconds) makes the engine abort, and the request
 gets 503 naming the memory limit.  A query that still overflows the engine's stack kills its worker with SIGSEGV;
 that request gets 400.  Either way the worker is replaced, and no request is sent to a dead one.
 
-Workers are shared fairly (server/fairness.py): a client may run at most ``max_client_queries`` queries in
+Workers are shared fairly (server/web/fairness.py): a client may run at most ``max_client_queries`` queries in
 workers at once, its budget is charged while they run (a query is stopped when its client's budget runs out), the
 last ``reserved`` idle workers go only to clients who have used little, and a request that finds no worker it may
 use is answered at once with 503 and Retry-After instead of waiting.
@@ -34,11 +34,12 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, replace
 
-from . import protocol, sandbox, syntax
-from .answers import serialize
-from .errors import (BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit, ServerBusy)
+from .. import protocol, syntax
+from ..answers import serialize
+from ..errors import (BadGateway, GatewayTimeout, QueryError, QueryTimeout, RakgError, ResourceLimit, ServerBusy)
+from ..store import QUERY_PREFIXES, open_store
+from . import sandbox
 from .fairness import Accounts
-from .store import QUERY_PREFIXES, open_store
 from .zygote import Zygote
 
 QUERY_MEMORY = 1 << 30  # bytes of address space a query may add to a worker, unless the pool is given another figure
@@ -60,7 +61,7 @@ class StoreSpec:
 @dataclass(frozen=True)
 class Wall:
     """The network of the query workers: ``isolation`` 'required' puts them in a network namespace of their own
-    (server/sandbox.py; 'off' leaves them on the host's network), ``allowed`` are the endpoints SERVICE may call,
+    (server/web/sandbox.py; 'off' leaves them on the host's network), ``allowed`` are the endpoints SERVICE may call,
     and ``federation_socket`` is the federation proxy's Unix socket that a worker's relay reaches them through."""
 
     isolation: str = "required"
@@ -88,7 +89,7 @@ def query_memory(settings) -> int:
 
     Raises ConfigError when that leaves a worker less than LEAST_QUERY_MEMORY.
     """
-    from .errors import ConfigError
+    from ..errors import ConfigError
 
     with open("/proc/self/status", encoding="ascii") as status:
         resident = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))

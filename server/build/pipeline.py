@@ -3,7 +3,7 @@
 Stops at the first failing step (after parsing, with every parse error of every file).  The output goes to a new
 folder under ``build/releases/`` and ``build/current`` is switched to it only when every step succeeded, so a failed
 build never replaces the last good one.  A killed build leaves no process (its children end with it:
-server/children.py) and its staging folder is removed by the next build.  The manifest records a hash of the
+server/build/children.py) and its staging folder is removed by the next build.  The manifest records a hash of the
 sources' bytes, which :func:`is_stale` compares.
 """
 
@@ -18,16 +18,16 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 
+from ..canonical import literal_n3, nquads_text, quad_lines
+from ..errors import DataError, RakgError, ValidationFailed
+from ..namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
+from ..releases import current_build, current_manifest, publish, remove_leftovers
+from ..settings import Settings
+from ..store import GraphStore, is_blank, is_literal
 from . import reasoning
-from .canonical import literal_n3, nquads_text, quad_lines
 from .children import Forked
-from .errors import DataError, RakgError, ValidationFailed
-from .namespaces import GRAPH, INFERRED_GRAPH, RAKG, graph_for
-from .rdfio import parse_file, raise_all
-from .releases import current_build, current_manifest, publish, remove_leftovers
+from .parsing import parse_file, raise_all
 from .rules import Inferred, derive
-from .settings import Settings
-from .store import GraphStore, is_blank, is_literal
 from .validation import Problem, check_quotes, load_shapes, run_checks, run_shacl
 
 SOURCE_GLOBS = ("ontology/*.ttl", "ontology/rules/*.ttl", "data/**/*.ttl")
@@ -173,7 +173,7 @@ def build(root: Path, build_dir: Path, strict: bool = False, dl_check: bool = Tr
     # Independent work shares the two cores: validation in a forked child (started first, while this process has
     # no other thread), HermiT in a spawned one, the rules and the N-Quads lines of the output here.  Validation
     # decides the build before anything is published.  (Dividing the shapes between two validating children was
-    # tried: on two cores it gained nothing measurable.)  Both children end with this process (server/children.py)
+    # tried: on two cores it gained nothing measurable.)  Both children end with this process (server/build/children.py)
     # and are stopped when a step here fails.
     with ExitStack() as children:
         with timings("validate (quotes, SHACL, checks) in parallel with rules and output lines"):

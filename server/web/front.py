@@ -1,11 +1,11 @@
 """The HTTP server of `rakg serve`: HTTP/1.1 on asyncio (uvloop, the httptools parser) in front of the Flask app.
 
-A connection (server/connection.py) costs a few kilobytes and no thread until its request is complete, so clients
+A connection (server/web/connection.py) costs a few kilobytes and no thread until its request is complete, so clients
 that are slow or send nothing cannot starve the server; one client (address) may hold ``max_client_connections``
 connections (``max_connections`` in all), beyond which the server answers 503 in the one error shape and closes.
 Only a complete request takes one of the ``threads`` request threads, which run the WSGI app.
 
-``run(settings, listen_fd, ready_fd)`` is the serving process that server/serve.py starts: it opens the store and
+``run(settings, listen_fd, ready_fd)`` is the serving process that server/web/serve.py starts: it opens the store and
 forks the query workers' zygote before any thread starts (create_app), serves until SIGTERM, then stops accepting,
 lets the requests in flight finish (at most ``query_timeout`` * 2 + 10 seconds) and exits 0.
 """
@@ -151,12 +151,12 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m server.front --listen-fd N [--ready-fd M] --settings JSON``: the serving process (started by serve.py)."""
+    """``python -m server.web.front --listen-fd N [--ready-fd M] --settings JSON``: the serving process (started by serve.py)."""
     import argparse
 
-    from .settings import load_settings
+    from ..settings import load_settings
 
-    parser = argparse.ArgumentParser(prog="python -m server.front", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m server.web.front", description=main.__doc__)
     parser.add_argument("--listen-fd", type=int, required=True, help="the inherited listening socket")
     parser.add_argument("--ready-fd", type=int, default=None, help="a pipe to write 'ready' to once serving")
     parser.add_argument("--settings", default="{}", help="every setting, as JSON (the supervisor's resolved settings)")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..namespaces import RAKG
 from .describe import INFERRED, SOURCE_PROPERTIES, Describer, FactCard, SourceRef, Term, fact_cards
-from .namespaces import RAKG
 
 INLINE_CLAIMS = 8  # cards drawn in the first view of a page; the rest load on demand
 

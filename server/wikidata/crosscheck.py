@@ -23,9 +23,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from .errors import RakgError
-from .outbound import forward, get_json
-from .namespaces import BASE, GRAPH, RAKG, WD, bind_all
+from ..errors import RakgError
+from ..namespaces import BASE, GRAPH, RAKG, WD, bind_all
+from ..outbound import forward, get_json
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 WIKIDATA_API = "https://www.wikidata.org/w/api.php"
@@ -61,7 +61,7 @@ def sparql_rows(url: str, query: str, timeout: float = 60.0) -> list[dict]:
 
 
 def _rows(store, query: str) -> list[dict]:
-    from .catalog import results_json
+    from ..catalog import results_json
 
     return results_json(store.query(query))["results"]["bindings"]
 
@@ -355,7 +355,7 @@ def summary(claims: list[Claim]) -> dict[str, int]:
 
 def crosscheck_table(claims: list[Claim], everything: bool = False) -> str:
     """The report: one line per compared claim (all claims with ``everything``), then the counts."""
-    from .catalog import format_table
+    from ..catalog import format_table
 
     shown = [c for c in claims if everything or c.comparable]
     names = ["outcome", "property", "fact", "subject", "object", "chapter", "wikidata", "detail"]
@@ -408,7 +408,7 @@ def crosscheck_graph(claims: list[Claim], sparql: str) -> Graph:
 def crosscheck_nquads(claims: list[Claim], sparql: str) -> str:
     """The cross-check as sorted N-Quads in graph/wikidata-crosscheck: `rakg serve --data build/current/graph.nq --data <file>`
     serves it beside the build."""
-    from .canonical import canonical_nquads
+    from ..canonical import canonical_nquads
 
     return canonical_nquads({CROSSCHECK_GRAPH: crosscheck_graph(claims, sparql)})
 

@@ -24,10 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import DataError, RakgError
+from ..errors import DataError, RakgError
 
 PR_SET_PDEATHSIG = 1
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the server package
 
 
 def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> None:

@@ -1,4 +1,4 @@
-"""`rakg serve`: a small supervisor over one serving process (server/front.py).
+"""`rakg serve`: a small supervisor over one serving process (server/web/front.py).
 
 `rakg serve` builds the graph first when the sources changed since the last good build; if that build fails it
 says why and serves the last good build instead (a broken commit is not an outage), and only with no build at all
@@ -22,8 +22,8 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError, RakgError
-from .settings import Settings
+from ..errors import ConfigError, RakgError
+from ..settings import Settings
 
 READY_WAIT = 300.0  # seconds a new serving process may take to open the store and answer (a 10 M-triple store on disk)
 
@@ -35,8 +35,8 @@ def run(settings: Settings, echo=print) -> None:
     Raises ConfigError when the address cannot be listened on, RakgError when the serving process cannot start.
     """
     if settings.store != "memory" and not settings.store.startswith(("http://", "https://")):
-        from .releases import current_build
-        from .store import prepare_disk_store
+        from ..releases import current_build
+        from ..store import prepare_disk_store
 
         files = settings.data_files or [current_build(settings.build_path) / "graph.nq"]
         echo(f"preparing the on-disk store in {settings.store} ...")
@@ -80,7 +80,7 @@ class Supervisor:
     def _start(self) -> subprocess.Popen:
         """A serving process on the listening socket, once it answers.  Raises RakgError when it cannot start."""
         read_end, write_end = os.pipe()
-        command = [sys.executable, "-m", "server.front", "--listen-fd", str(self.listener.fileno()), "--ready-fd", str(write_end),
+        command = [sys.executable, "-m", "server.web.front", "--listen-fd", str(self.listener.fileno()), "--ready-fd", str(write_end),
                    "--settings", json.dumps(self.settings)]
         process = subprocess.Popen(command, pass_fds=(self.listener.fileno(), write_end))
         os.close(write_end)
