@@ -169,7 +169,8 @@ def used_prefixes(query: str, prefixes: dict[str, str]) -> dict[str, str]:
     >>> used_prefixes("SELECT * { ?s rdfs:label 'x:y' }", {"rdfs": "http://r/", "owl": "http://o/", "x": "http://x/"})
     {'rdfs': 'http://r/', 'x': 'http://x/'}
     """
-    return {name: prefixes[name] for name in {m.group(1) or "" for m in _PREFIX_USE.finditer(query)} if name in prefixes}
+    named = {m.group(1) or "" for m in _PREFIX_USE.finditer(query)}
+    return {name: iri for name, iri in prefixes.items() if name in named}
 
 
 def refuse_update(query: str) -> None:
