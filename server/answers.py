@@ -33,6 +33,7 @@ class Answer:
     inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
     federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by executor.execute)
     limit: str = ""  # the limit that cut it: 'limit=N' (rows) or 'bytes=N', empty when whole
+    plan: object = None  # what the query's run taught (executor.Plan), for the memo of cheap queries
 
 
 def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:

@@ -94,8 +94,8 @@ class GraphStore:
         return (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
 
     def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None,
-              base_iri: str | None = None):
-        """Run a SPARQL query; the project prefixes are predeclared, and relative IRIs resolve against ``base_iri``
+              base_iri: str | None = None, prefixes: dict[str, str] | None = None):
+        """Run a SPARQL query; the project prefixes (or ``prefixes``) are predeclared, and relative IRIs resolve against ``base_iri``
         (the endpoint gives the request's URL, as the SPARQL Protocol says) or a BASE of the query.
 
         ``bindings`` maps variable names to IRIs substituted before evaluation
@@ -103,7 +103,7 @@ class GraphStore:
         Raises QueryError (with line and column where the parser gives them) for a syntax error, naming the
         first prefix that is not declared when there is one before the error.
         """
-        options = {"prefixes": QUERY_PREFIXES, "base_iri": base_iri}
+        options = {"prefixes": QUERY_PREFIXES if prefixes is None else prefixes, "base_iri": base_iri}
         if bindings:
             options["substitutions"] = {ox.Variable(k): ox.NamedNode(v) for k, v in bindings.items()}
         if default_graph_uris:
@@ -316,12 +316,14 @@ class RemoteStore:
         return [g for g in self.graphs if g != self.inferred]
 
     def query(self, sparql: str, include_inferred: bool = False, default_graph_uris=(), named_graph_uris=(), bindings=None,
-              base_iri: str | None = None):
-        """Run the query remotely; returns pyoxigraph results, so serialization is the same as for the embedded store.
+              base_iri: str | None = None, prefixes: dict[str, str] | None = None):
+        """Run the query remotely (with PREFIX lines for the project prefixes, or ``prefixes``); returns pyoxigraph
+        results, so serialization is the same as for the embedded store.
 
         Raises QueryError with the endpoint's message when it refuses the query.
         """
-        prologue = (f"BASE <{base_iri}>\n" if base_iri else "") + "".join(f"PREFIX {p}: <{n}>\n" for p, n in QUERY_PREFIXES.items())
+        declared = QUERY_PREFIXES if prefixes is None else prefixes
+        prologue = (f"BASE <{base_iri}>\n" if base_iri else "") + "".join(f"PREFIX {p}: <{n}>\n" for p, n in declared.items())
         text = prologue + sparql + "".join(f"\nVALUES ?{k} {{ <{v}> }}" for k, v in (bindings or {}).items())
         defaults = list(default_graph_uris) or [g.value for g in self.asserted_graphs()] + ([self.inferred.value] if include_inferred else [])
         if query_form(sparql) in ("select", "ask"):

@@ -32,7 +32,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict, deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .. import protocol, syntax
 from ..answers import serialize
@@ -115,25 +115,36 @@ def _limit_memory(extra: int) -> None:
         pass
 
 
-def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None):
-    """Run a job on a store; returns a store.Answer with the seconds it took.
+@dataclass(frozen=True)
+class Plan:
+    """What a worker learnt of a query, so that running it again inline costs less: its form and the predeclared
+    prefixes its text names (the engine then declares those only)."""
+
+    form: str
+    prefixes: tuple[tuple[str, str], ...]
+
+
+def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None, plan: Plan | None = None):
+    """Run a job on a store; returns an answers.Answer with the seconds it took and the job's Plan.
 
     The query's SERVICE clauses are read by a parser (server/syntax.py) and must name endpoints of
     ``wall.allowed``; they are then pointed at the federation proxy through ``relay`` (the base URL of this
-    worker's relay).  Without a wall, a query may call no SERVICE at all.
+    worker's relay).  Without a wall, a query may call no SERVICE at all.  With a ``plan`` (a job a worker answered
+    before, never a federated one) the checks it passed are not made again.
 
     Raises RakgError (400/403/406...) for a query or request the checks, the store or the negotiation refuse;
     BadGateway (502) or GatewayTimeout (504) when a SERVICE call fails.
     """
     started = time.perf_counter()
     allowed = wall.allowed if wall else ()
-    services = syntax.check(job.query, QUERY_PREFIXES, base=job.base_iri, allowed=allowed)
+    services = [] if plan else syntax.check(job.query, QUERY_PREFIXES, base=job.base_iri, allowed=allowed)
+    plan = plan or Plan(protocol.query_form(job.query), tuple(protocol.used_prefixes(job.query, QUERY_PREFIXES).items()))
     query = job.query
     if services:
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
-        result = store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris, base_iri=job.base_iri)
-        fmt = protocol.negotiate(protocol.query_form(job.query), job.fmt_accept, job.fmt_param, lenient=True)
+        result = _query(store, query, job, dict(plan.prefixes))
+        fmt = protocol.negotiate(plan.form, job.fmt_accept, job.fmt_param, lenient=True)
         answer = serialize(result, fmt, job.max_rows, job.max_bytes)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
         if services:
@@ -154,7 +165,20 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None)
         raise
     answer.seconds = time.perf_counter() - started
     answer.federated = bool(services)
+    answer.plan = plan
     return answer
+
+
+def _query(store, query: str, job: Job, prefixes: dict[str, str]):
+    """The engine's result, given the prefixes the text names; all of them when that is not enough (a name the
+    pattern of protocol.used_prefixes did not see), so that the shortcut never changes an answer."""
+    try:
+        return store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris, base_iri=job.base_iri,
+                           prefixes=prefixes)
+    except QueryError:
+        if len(prefixes) == len(QUERY_PREFIXES):
+            raise
+        return store.query(query, job.include_inferred, job.default_graph_uris, job.named_graph_uris, base_iri=job.base_iri)
 
 
 def _service_failure(services, what: str) -> str:
@@ -211,8 +235,8 @@ class QueryPool:
         external = bool(spec.location) and spec.location.startswith(("http://", "https://"))
         self.inline = store if inline_seconds > 0 and not external else None  # over an external store the time is its own
         self.inline_seconds = inline_seconds
-        self.cheap: OrderedDict[Job, tuple[int, float]] = OrderedDict()  # jobs (normalized query) a worker answered within
-        # inline_seconds: the bytes of their text, and the seconds they took
+        self.cheap: OrderedDict[Job, tuple[int, float, Plan]] = OrderedDict()  # jobs (normalized query) a worker answered
+        # within inline_seconds: the bytes of their text, the seconds they took, their plan
         self.cheap_bytes = 0
         shared = store if spec.location is None else None  # a memory store is shared; others are opened again
         syntax.prepare()  # before the fork: every worker inherits the parser
@@ -247,11 +271,12 @@ class QueryPool:
         limit, QueryError (400) when the engine overflows its stack, RakgError (500) on any other worker crash.
         """
         key = self._memo_key(job) if self.inline is not None else None
-        if key is not None and self._known(key):
-            return self._execute_inline(job, key, client)
+        plan = self._known(key) if key is not None else None
+        if plan is not None:
+            return self._execute_inline(job, key, plan, client)
         answer = self._in_worker(job, client)
         if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
-            self._remember(key, answer.seconds)
+            self._remember(key, answer.seconds, answer.plan)
         return answer
 
     def run_inline(self, job: Job, client: str = "local", within: float | None = None):
@@ -261,40 +286,43 @@ class QueryPool:
         Raises the RakgError of :func:`execute`.
         """
         key = self._memo_key(job) if self.inline is not None else None
-        if key is None or not self._known(key, within):
+        plan = self._known(key, within) if key is not None else None
+        if plan is None:
             return None
-        return self._execute_inline(job, key, client)
+        return self._execute_inline(job, key, plan, client)
 
     @staticmethod
     def _memo_key(job: Job) -> Job:
-        return replace(job, query=protocol.normalize_query(job.query))
+        return Job(protocol.normalize_query(job.query), job.fmt_accept, job.fmt_param, job.max_rows, job.include_inferred,
+                   job.max_bytes, job.default_graph_uris, job.named_graph_uris, job.base_iri)
 
-    def _known(self, key: Job, within: float | None = None) -> bool:
+    def _known(self, key: Job, within: float | None = None) -> Plan | None:
+        """The plan of a job known to be cheap (that took at most ``within`` seconds, when given), else None."""
         with self.free:
             known = self.cheap.get(key)
             if known is not None and (within is None or known[1] <= within):
                 self.cheap.move_to_end(key)
-                return True
-        return False
+                return known[2]
+        return None
 
-    def _remember(self, key: Job, seconds: float) -> None:
+    def _remember(self, key: Job, seconds: float, plan: Plan) -> None:
         size = len(key.query)
         with self.free:
             if key in self.cheap or size > MEMO_BYTES:
                 return
-            self.cheap[key] = (size, seconds)
+            self.cheap[key] = (size, seconds, plan)
             self.cheap_bytes += size
             while self.cheap_bytes > MEMO_BYTES:
                 self.cheap_bytes -= self.cheap.popitem(last=False)[1][0]
 
-    def _execute_inline(self, job: Job, key: Job, client: str):
+    def _execute_inline(self, job: Job, key: Job, plan: Plan, client: str):
         """Run a known job here; its memo keeps the time of this run (a worker's first run is the slowest)."""
-        answer = execute(self.inline, job)
+        answer = execute(self.inline, job, plan=plan)
         answer.inline = True
         self.accounts.charge(client, answer.seconds)
         with self.free:
             if key in self.cheap:
-                self.cheap[key] = (self.cheap[key][0], answer.seconds)
+                self.cheap[key] = (self.cheap[key][0], answer.seconds, plan)
         return answer
 
     def _in_worker(self, job: Job, client: str):

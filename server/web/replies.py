@@ -4,6 +4,8 @@ project's errors, Flask's and unexpected ones; CORS on the read-only routes; the
 
 from __future__ import annotations
 
+import functools
+
 from ..errors import RakgError, TooManyRequests, error_body
 
 READ_ONLY_ROUTES = ("/sparql", "/.well-known/void", "/data/", "/api/", "/id/", "/ontology", "/source/")
@@ -65,6 +67,12 @@ def register_error_handlers(app) -> None:
     def _headers(response):
         response.headers.update(common_headers(request.path, response.mimetype if response.status_code != 304 else None))
         return response
+
+
+@functools.lru_cache(maxsize=256)
+def common_header_items(path: str, mimetype: str | None) -> tuple[tuple[str, str], ...]:
+    """:func:`common_headers` as pairs, made once per path and media type (the SPARQL fast path adds them to every answer)."""
+    return tuple(common_headers(path, mimetype).items())
 
 
 def common_headers(path: str, mimetype: str | None) -> dict[str, str]:
