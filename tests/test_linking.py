@@ -30,7 +30,9 @@ from server.cli import main
 from server.errors import QueryTimeout, ValidationFailed
 from server.outbound import USER_AGENT, forward
 from server.namespaces import RAKG, RULE, WD, entity_iri
-from server.wikidata.crosscheck import CROSSCHECK_GRAPH, WIKIDATA_SPARQL, link_problems, load_reference
+from server.wikidata.client import WIKIDATA_SPARQL
+from server.wikidata.crosscheck import CROSSCHECK_GRAPH
+from server.wikidata.links import link_problems, load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRACT = Path(__file__).parent / "wikidata" / "extract.ttl"
