@@ -23,7 +23,8 @@ from rdflib import Literal
 from rdflib.namespace import RDF
 
 from server.build.chapter import normalize
-from server.build.dates import PHRASES, find_dates, read_date
+from server.build.dates import find_dates, read_date
+from server.build.phrases import PHRASES
 from server.namespaces import RAKG, SRC, bind_all
 
 ROOT = Path(__file__).resolve().parent.parent
