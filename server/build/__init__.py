@@ -3,6 +3,7 @@
 ``pipeline`` runs the steps: ``parsing`` (with ``lexical``) reads every source file with located errors,
 ``validation`` checks quotes, SHACL shapes and the checks of queries/checks, ``reasoning`` runs HermiT and ``rules``
 derives graph/inferred, each step in a child process that ends with the build where it runs in parallel
-(``children``).  ``chapter`` and ``sources`` read the chapter's text into data/sources/chapter.ttl; ``dates`` is the
-phrase table that reads its date phrases.  Imports only the shared ground and this package.
+(``children``).  ``chapter`` and ``sources`` read the chapter's text into data/sources/chapter.ttl; ``dates`` reads
+its date phrases with the phrase table of ``phrases`` (the date audit and `rakg dates`).  Imports only the shared
+ground and this package.
 """
