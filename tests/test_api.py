@@ -231,11 +231,15 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
     marker = uuid.uuid4().hex  # a query no other test has sent to this session's server
     text = f'SELECT ?label WHERE {{ state:russia rdfs:label ?label FILTER(?label != "{marker}") }} ORDER BY ?label'
     first = sparql(live_server, text + "\n# first")
-    again = sparql(live_server, "# again\n" + text + "  # and again")
-    assert (ran(first), ran(again)) == ("worker", "inline")
+    assert ran(first) == "worker"
+    for attempt in range(4):  # a first run slowed past inline_seconds by a loaded machine is not remembered as cheap
+        again = sparql(live_server, f"# again {attempt}\n" + text + "  # and again")
+        if ran(again) == "inline":
+            break
+    assert ran(again) == "inline"
     assert again.content == first.content and again.headers["X-Result-Rows"] == first.headers["X-Result-Rows"] != "0"
-    assert float(again.headers["Server-Timing"].split("dur=")[1].split(";")[0]) < 50  # the inline_seconds bound, in ms
-    assert ran(sparql(live_server, "# again\n" + text + "  # and again")) == "hit"  # the identical text: the result cache
+    assert float(again.headers["Server-Timing"].split("dur=")[1].split(";")[0]) < 10  # the inline_seconds bound, in ms
+    assert ran(sparql(live_server, f"# again {attempt}\n" + text + "  # and again")) == "hit"  # the identical text: the result cache
     # Another parameter is another job: a worker answers it first.
     csv = sparql(live_server, text + "\n# csv", accept="text/csv")
     assert ran(csv) == "worker" and csv.text.splitlines()[0] == "label"

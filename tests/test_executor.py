@@ -82,3 +82,23 @@ def test_the_query_workers_share_one_copy_of_the_store(live_server):
     pss = servers.pss_mb(pid)
     print(f"FIGURE memory of the served chapter graph: {len(tree)} processes, RSS summed {rss:.0f} MB, PSS {pss:.0f} MB")
     assert len(tree) >= 4 and pss < 0.6 * rss
+
+
+def test_a_worker_that_has_copied_much_of_the_store_is_replaced_by_a_fresh_fork(server_factory, loopback_client):
+    """Reading an in-memory store writes to the pages read: a worker past worker_retire_mb of its own memory after
+    a job is replaced (its answer still delivered); with the default, cheap queries keep the same worker."""
+    servers = bench_servers()
+    scan = "SELECT (COUNT(*) AS ?n) (SAMPLE(STR(?o)) AS ?any) WHERE { ?s ?p ?o } # {}"
+    for retire, replaced in (("1", True), ("64", False)):
+        base = server_factory("--workers", "1", "--worker-retire-mb", retire, "--inline-seconds", "0")
+        pid = serve_pid(base)
+        client = loopback_client(base, "127.0.0.55")
+        workers, counts = [], set()
+        for number in range(3):
+            status, _, body = client.get(scan.replace("{}", str(number)) if replaced else "ASK { ?s ?p ?o } # " + str(number))
+            assert status == 200
+            counts.add(body)
+            workers.append(max(servers.descendants(pid)))  # the newest process of the tree: the worker
+        client.close()
+        assert len(counts) == 1  # the same answer each time
+        assert (len(set(workers)) == 3) is replaced, workers

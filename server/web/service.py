@@ -143,19 +143,21 @@ class Service:
         wall = Wall("off" if external else settings.network_isolation, tuple(settings.allowed_services),
                     self.federation and self.federation.path)
         self.accounts = Accounts(settings.client_budget, settings.max_client_queries)
-        memory = query_memory(settings)
-        # Forks the query workers' zygote: no thread may have started in this process before.
-        self.pool = QueryPool(spec, self.store, size=max(1, settings.workers), timeout=settings.query_timeout,
-                              memory=memory, inline_seconds=settings.inline_seconds, wall=wall, accounts=self.accounts)
-        if self.federation:
-            self.federation.start()
         queries = settings.root_path / "queries"
         self.catalog = load_catalog(queries)
+        # The queries over the whole store run before the fork: reading an in-memory store writes to its pages, so
+        # a scan after the fork would give this process a private copy of them.
         self.labels = LabelIndex.from_store(self.store, (queries / "service" / "labels.rq").read_text(encoding="utf-8"))
         self.prefixes = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
         self.cache = ResultCache(settings.cache_entries, settings.cache_bytes)
         self.content_hash = _content_hash(files, settings.store)
         self.descriptions = {"service": self._service_description(), "void": self._void(queries / "service")}
+        # Forks the query workers' zygote: no thread may have started in this process before.
+        self.pool = QueryPool(spec, self.store, size=max(1, settings.workers), timeout=settings.query_timeout,
+                              memory=query_memory(settings), inline_seconds=settings.inline_seconds, wall=wall,
+                              accounts=self.accounts, retire_bytes=settings.worker_retire_mb << 20)
+        if self.federation:
+            self.federation.start()
 
     def close(self) -> None:
         self.pool.close()
