@@ -98,7 +98,7 @@ def overall(queries: dict) -> dict:
 def first_runs(queries: dict) -> dict | None:
     """rdflib / ours on the first request of each query (the row check): one sample per server, and on ours it
     always runs in a query worker, since the query is new to the server; the timed cold requests come after
-    it, when ours may run the query inline (see the README)."""
+    it, when ours may run the query inline (see bench/README.md)."""
     ratios = [q["check"]["rdflib"]["seconds"] / q["check"]["ours"]["seconds"] for q in queries.values()
               if q.get("rdflib_rows_match") and q["check"]["rdflib"].get("status") == q["check"]["ours"].get("status") == 200]
     if not ratios:
