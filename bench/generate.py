@@ -90,7 +90,7 @@ class Generator(FactBuilders):
 
     def graph_files(self, paths, name: str) -> None:
         """Files merged into one named graph, in the build's canonical N-Quads (sorted, stable blank node labels)."""
-        from server.build import canonical_nquads
+        from server.canonical import canonical_nquads
 
         graph = Graph()
         for path in paths:

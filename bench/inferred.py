@@ -1,4 +1,4 @@
-"""graph/inferred of a synthetic dataset, written the way server/rules.py writes it.
+"""graph/inferred of a synthetic dataset, written the way server/build/rules.py writes it.
 
 The real rules (rdflib graphs in memory, one SPARQL query per rule and round) are out of reach at 1 M and
 10 M triples, so the generator derives as it writes: every fact it emits comes here and gets the
@@ -6,7 +6,7 @@ derivations the rules of ontology/rules/ make for such a fact, with the same sha
 naming the triple with rdf:subject/predicate/object, rakg:derivedBy, prov:wasDerivedFrom,
 rakg:usesBackground, rakg:validFrom/validUntil, plus the derived triple) and the same IRI scheme.
 What the ontology alone implies (typing of its own terms, the rule descriptions) comes from
-server.rules.derive itself; bench/reasoning.py compares both on the 100 k graph.
+server.build.rules.derive itself; bench/reasoning.py compares both on the 100 k graph.
 """
 
 from __future__ import annotations
@@ -266,8 +266,8 @@ class Deriver:
 
 
 def ontology_inferences(ontology, rules_dir: Path, quad) -> None:
-    """Write what server.rules.derive derives from the ontology alone (and the rule descriptions) into graph/inferred."""
-    from server.rules import derive
+    """Write what server.build.rules.derive derives from the ontology alone (and the rule descriptions) into graph/inferred."""
+    from server.build.rules import derive
     from server.store import GraphStore
 
     for s, p, o in sorted((nquads_term(s), nquads_term(p), nquads_term(o)) for s, p, o in derive(GraphStore.from_graphs(ontology), rules_dir).graph()):

@@ -107,9 +107,9 @@ def rss_mb(pid: int) -> tuple[float, int]:
 
 def fast_queries(queries: list[tuple[str, str]], graph: Path, max_seconds: float) -> tuple[list[tuple[str, str]], dict]:
     """The queries that answer within ``max_seconds`` alone, timed in the server's own killable query workers
-    (server.executor), so that a slow one costs ``max_seconds``, not its whole run."""
+    (server.web.executor), so that a slow one costs ``max_seconds``, not its whole run."""
     from server.errors import RakgError
-    from server.executor import Job, QueryPool, StoreSpec
+    from server.web.executor import Job, QueryPool, StoreSpec
     from server.store import open_store
 
     spec = StoreSpec(files=(str(graph),))

@@ -3,7 +3,7 @@ HermiT on a synthetic graph.
 
 ``python -m bench.reasoning [--size 100k] [--limit 600] [--max-gb 8]`` builds the chapter into bench/data/build
 (the repository's build/ is left alone), then runs the project's reasoning on the asserted part of the
-synthetic graph: ``server.rules.derive`` (the rules to a fixpoint) and ``server.reasoning.check_consistency``
+synthetic graph: ``server.build.rules.derive`` (the rules to a fixpoint) and ``server.build.reasoning.check_consistency``
 (HermiT through owlready2, in Java).  Each runs in a worker process whose whole tree (Java included) is
 watched: it is stopped beyond ``--limit`` seconds or ``--max-gb`` of resident memory.  The derived graph is
 compared, rule by rule, with the one the generator wrote.  Results go to bench/results/reasoning-<timestamp>.json.
@@ -63,8 +63,8 @@ def worker(path: str) -> None:
 
     from rdflib import Graph
 
-    from server.reasoning import check_consistency
-    from server.rules import derive
+    from server.build.reasoning import check_consistency
+    from server.build.rules import derive
     from server.store import GraphStore
 
     ontology_nt, data_nt, _ = split(Path(path))

@@ -26,7 +26,7 @@ def machine() -> dict:
     memory = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
     oxigraph = shutil.which("oxigraph", path=str(Path(os.sys.executable).parent)) or "oxigraph"
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    server_code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "server").glob("*.py")))).hexdigest()[:16]
+    server_code = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "server").rglob("*.py")))).hexdigest()[:16]
     return {
         "cores": os.cpu_count(), "cpu_model": model, "memory_gb": round(memory / 2**20, 1), "kernel": platform.release(),
         "python": platform.python_version(),
@@ -98,7 +98,7 @@ def overall(queries: dict) -> dict:
 def first_runs(queries: dict) -> dict | None:
     """rdflib / ours on the first request of each query (the row check): one sample per server, and on ours it
     always runs in a query worker, since the query is new to the server; the timed cold requests come after
-    it, when ours may run the query inline (see the README)."""
+    it, when ours may run the query inline (see bench/README.md)."""
     ratios = [q["check"]["rdflib"]["seconds"] / q["check"]["ours"]["seconds"] for q in queries.values()
               if q.get("rdflib_rows_match") and q["check"]["rdflib"].get("status") == q["check"]["ours"].get("status") == 200]
     if not ratios:

@@ -1,41 +1,15 @@
-"""Russia–ASEAN Knowledge Graph: the Flask application factory."""
+"""Russia–ASEAN Knowledge Graph: the package.
 
-from __future__ import annotations
+Three parts stand on shared ground, and the command line stands on all of them:
 
-from pathlib import Path
+- the shared ground, the modules of this folder: settings, namespaces, errors, the engine (store, answers), the
+  SPARQL text (protocol, syntax), the named queries (catalog), the build folder's layout (releases), the canonical
+  serializations (canonical) and requests to other servers (outbound);
+- ``build/``: from the chapter and the Turtle sources to a validated, reasoned release;
+- ``web/``: the HTTP service over the last good release (``web.create_app``);
+- ``wikidata/``: reconciliation candidates, the cross-check and QuickStatements;
+- ``cli``: the `rakg` command.
 
-
-def create_app(overrides: dict | None = None):
-    """Build the WSGI app: read settings, open the store (the last good build, or the files of the `data` setting),
-    start the query workers, register the blueprints and error handlers.
-
-    Raises ConfigError when there is nothing to serve.
-    """
-    from flask import Flask
-
-    from .api import FastPath, api
-    from .build import current_build
-    from .errors import ConfigError, register_error_handlers
-    from .pages import pages
-    from .service import Service
-    from .settings import load_settings
-
-    settings = load_settings(overrides)
-    build_dir = None
-    if settings.data_files:
-        files = settings.data_files
-    else:
-        build_dir = current_build(settings.build_path)
-        external = settings.store.startswith(("http://", "https://"))
-        if build_dir is None and not external:
-            raise ConfigError("nothing to serve: run `rakg build` first, or give RDF files with --data", where=str(settings.build_path))
-        files = [build_dir / "graph.nq"] if build_dir else []
-    app = Flask(__name__, static_folder=str(Path(__file__).parent / "static"), static_url_path="/static")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    app.json.ensure_ascii = False
-    app.extensions["rakg"] = service = Service(settings, files, build_dir)
-    app.register_blueprint(api)
-    app.register_blueprint(pages)
-    register_error_handlers(app)
-    app.wsgi_app = FastPath(app.wsgi_app, service)
-    return app
+Imports run one way: a part imports the shared ground and itself, never another part; nothing imports the
+command line (tests/test_architecture.py).
+"""

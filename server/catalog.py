@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BadGateway, NotFound, QueryError, RakgError
+from .errors import BadGateway, NotFound, QueryError
 from .settings import Settings
 
 HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
@@ -105,7 +105,8 @@ def query_output(store, query: str, fmt: str | None = None, include_inferred: bo
     """
     from . import syntax
     from .protocol import FORM_KIND, query_form, refuse_update
-    from .store import QUERY_PREFIXES, serialize
+    from .answers import serialize
+    from .store import QUERY_PREFIXES
 
     refuse_update(query)
     kind = FORM_KIND[query_form(query)]
@@ -219,41 +220,10 @@ def dumps(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
-def open_built_store(settings: Settings):
-    """The last good build as a store; raises RakgError when there is none."""
-    from .build import current_build
-    from .executor import StoreSpec
-    from .store import open_store
-
-    current = current_build(settings.build_path)
-    if current is None:
-        raise RakgError("no build found: run `rakg build` first", where=str(settings.build_path))
-    return open_store(StoreSpec(files=(str(current / "graph.nq"),)))
-
-
-def run_checks(store, folder: Path, file_of=lambda node: "") -> list:
-    """Run every ``*-violation.rq`` and ``*-warning.rq`` of ``folder``; each row becomes a problem naming the check."""
-    from .validation import Problem
-
-    problems = []
-    for query in load_catalog(folder):
-        severity = query.slug.rsplit("-", 1)[-1]
-        if severity not in ("violation", "warning"):
-            continue
-        result = results_json(store.query(query.text))
-        for row in result["results"]["bindings"]:
-            values = [row[v]["value"] for v in result["head"]["vars"] if v in row]
-            focus = values[0] if values else ""
-            problems.append(
-                Problem(focus=focus, path="", shape=f"queries/checks/{query.slug}.rq", message=f"{query.title}: {' | '.join(values)}",
-                        severity=severity, file=file_of(focus))
-            )
-    return problems
-
-
 def stats_table(settings: Settings) -> str:
     """The `rakg stats` report: for each query in queries/stats, one line per row: count, then what."""
     from .namespaces import PREFIXES
+    from .releases import open_built_store
 
     store = open_built_store(settings)
     lines = []

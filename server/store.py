@@ -3,7 +3,10 @@
 Verbs: :func:`load` (fill a store from files), :meth:`GraphStore.query`,
 :meth:`GraphStore.update` (always refused: the service is read-only) and
 :meth:`GraphStore.dump_format`.  The default graph of a query is the union of the
-asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
+asserted named graphs; ``include_inferred`` adds ``graph/inferred``.  Results are
+written by the engine (:func:`write_solutions`, :func:`write_graph`), which
+server/answers.py uses to cut them at their limits; :class:`RemoteStore` has the same
+verbs over an external SPARQL endpoint.
 
 >>> s = GraphStore.from_text('<https://w3id.org/rakg/id/state/russia> <http://www.w3.org/2000/01/rdf-schema#label> "Russia"@en <https://w3id.org/rakg/graph/x> .', "nquads")
 >>> [row["l"].value for row in s.query("SELECT ?l WHERE { ?s ?p ?l }")]
@@ -12,9 +15,6 @@ asserted named graphs; ``include_inferred`` adds ``graph/inferred``.
 
 from __future__ import annotations
 
-import itertools
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -148,21 +148,6 @@ class GraphStore:
         return len(self._store) - self._copied
 
 
-@dataclass
-class Answer:
-    """A serialized query result."""
-
-    body: bytes
-    format: str
-    rows: int
-    truncated: bool
-    seconds: float = 0.0  # the engine's time for the query and its serialization (set by executor.execute)
-    inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
-    federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by executor.execute)
-    limit: str = ""  # the limit that cut it: 'limit=N' (rows) or 'bytes=N', empty when whole
-    plan: object = None  # what the query's run taught (executor.Plan), for the memo of cheap queries
-
-
 GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -171,66 +156,33 @@ GRAPH_FORMATS = {
     "nquads": ox.RdfFormat.N_QUADS,
     "trig": ox.RdfFormat.TRIG,
 }
-SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV}
+SOLUTION_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "csv": ox.QueryResultsFormat.CSV,
+                    "tsv": ox.QueryResultsFormat.TSV}
 
 
-def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:
-    """Serialize a query result in format ``fmt`` (a key of protocol.MEDIA_TYPES), cutting it at ``max_rows`` rows
-    and, when ``max_bytes`` is set, at the last whole row within that many bytes (``Answer.limit`` says which cut).
-
-    Solutions are written by the engine (Rust): first as TSV, where every solution is one line (newlines in
-    literals are escaped), so that the rows are counted and cut without a Python object per term; a TSV answer
-    is sent as it is, other formats are parsed back from it and written by the engine again (and cut again, by
-    the same proportion, if the other format is longer than ``max_bytes``).
-    """
+def result_kind(result) -> str:
+    """What a query gave: 'boolean' (ASK), 'solutions' (SELECT) or 'graph' (CONSTRUCT, DESCRIBE: its triples)."""
     if isinstance(result, ox.QueryBoolean):
-        return Answer(_boolean(bool(result), fmt), fmt, 1, False)
-    if not isinstance(result, ox.QuerySolutions):
-        triples = list(itertools.islice(result, max_rows + 1))
-        limit = f"limit={max_rows}" if len(triples) > max_rows else ""
-        triples = triples[:max_rows]
-        body = _graph(triples, fmt)
-        while max_bytes and len(body) > max_bytes:
-            triples, limit = triples[: int(len(triples) * max_bytes / len(body) * 0.9)], f"bytes={max_bytes}"
-            body = _graph(triples, fmt)
-        return Answer(body, fmt, len(triples), bool(limit), limit=limit)
-    lines = _LineLimit(max_rows + 1, max_bytes)  # the header line and max_rows solutions
-    try:
-        result.serialize(lines, format=ox.QueryResultsFormat.TSV)
-    except _LineLimit.Full:
-        pass
-    tsv = lines.text()
-    rows, limit = tsv.count(b"\n") - 1, lines.cut
-    body = tsv if fmt == "tsv" else _solutions(tsv, fmt)
-    while max_bytes and len(body) > max_bytes and rows > 0:
-        rows, limit = int(rows * max_bytes / len(body) * 0.9), f"bytes={max_bytes}"
-        tsv = _first_lines(tsv, rows + 1)
-        body = tsv if fmt == "tsv" else _solutions(tsv, fmt)
-    if limit and fmt == "json":
-        body = body[:-1] + b',"truncated":true}'
-    elif limit and fmt == "xml":
-        body = body.replace(b"</head>", b'<link href="urn:rakg:truncated"/></head>', 1)
-    return Answer(body, fmt, rows, bool(limit), limit=limit)
+        return "boolean"
+    return "solutions" if isinstance(result, ox.QuerySolutions) else "graph"
 
 
-def _graph(triples: list, fmt: str) -> bytes:
+def write_solutions(solutions, out, fmt: str) -> None:
+    """Write SELECT solutions in a format of SOLUTION_FORMATS to ``out`` (a binary writer), as the engine does."""
+    solutions.serialize(out, format=SOLUTION_FORMATS[fmt])
+
+
+def convert_solutions(data: bytes, source: str, fmt: str) -> bytes:
+    """Solutions written in format ``source`` rewritten in format ``fmt`` (both of SOLUTION_FORMATS), by the engine."""
+    return ox.parse_query_results(data, format=SOLUTION_FORMATS[source]).serialize(format=SOLUTION_FORMATS[fmt])
+
+
+def write_graph(triples: list, fmt: str) -> bytes:
+    """Triples in a format of GRAPH_FORMATS (in the default graph for N-Quads and TriG; Turtle and TriG declare the
+    project prefixes they use)."""
     if fmt in ("nquads", "trig"):
         triples = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
     return ox.serialize(triples, format=GRAPH_FORMATS[fmt], prefixes=used_prefixes(triples) if fmt in ("turtle", "trig") else None)
-
-
-def _solutions(tsv: bytes, fmt: str) -> bytes:
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=SOLUTION_FORMATS[fmt])
-
-
-def _first_lines(data: bytes, count: int) -> bytes:
-    """The first ``count`` lines of ``data`` (a line ends at b'\\n' only: TSV escapes other breaks inside values)."""
-    end = -1
-    for _ in range(count):
-        end = data.find(b"\n", end + 1)
-        if end < 0:
-            return data
-    return data[: end + 1]
 
 
 _PREFIX_OF_NAMESPACE = {namespace: prefix for prefix, namespace in QUERY_PREFIXES.items()}
@@ -250,50 +202,6 @@ def used_prefixes(statements) -> dict[str, str]:
                 if prefix is not None:
                     used[prefix] = QUERY_PREFIXES[prefix]
     return used
-
-
-class _LineLimit:
-    """A binary writer that keeps what is written to it until it holds more than ``limit`` lines or ``max_bytes``
-    bytes, then stops the writing with ``Full``; :meth:`text` is what was written, cut after the last line within
-    both (``cut`` says which limit cut it: 'limit=N' for rows, 'bytes=N')."""
-
-    class Full(Exception):
-        pass
-
-    def __init__(self, limit: int, max_bytes: int = 0):
-        self.limit, self.max_bytes, self.lines, self.size, self.chunks, self.cut = limit, max_bytes, 0, 0, [], ""
-
-    def write(self, chunk: bytes) -> int:
-        self.chunks.append(bytes(chunk))
-        self.lines += self.chunks[-1].count(b"\n")
-        self.size += len(chunk)
-        if self.lines > self.limit:
-            self.cut = f"limit={self.limit - 1}"
-        elif self.max_bytes and self.size > self.max_bytes:
-            self.cut = f"bytes={self.max_bytes}"
-        if self.cut:
-            raise self.Full
-        return len(chunk)
-
-    def flush(self) -> None:
-        pass
-
-    def text(self) -> bytes:
-        data = b"".join(self.chunks)
-        if not self.cut:
-            return data
-        if self.cut.startswith("bytes"):
-            return data[: data.rfind(b"\n", 0, self.max_bytes) + 1]
-        return _first_lines(data, self.limit)
-
-
-def _boolean(value: bool, fmt: str) -> bytes:
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
-                f"<boolean>{'true' if value else 'false'}</boolean></sparql>").encode()
-    if fmt in ("csv", "tsv"):
-        return (("_askResult\r\n" if fmt == "csv" else "?_askResult\n") + ("true" if value else "false") + "\n").encode()
-    return json.dumps({"head": {}, "boolean": value}).encode()
 
 
 def turtle_of_nquads(nquads: str) -> bytes:
@@ -448,32 +356,6 @@ class RemoteStore:
         return int(next(iter(rows))["n"].value)
 
 
-def load_into(endpoint: str, nquads: str, timeout: float = 600.0) -> int:
-    """Replace each named graph of an external store (Graph Store Protocol PUT ?graph=) with the graphs of an N-Quads text;
-    returns the number of graphs sent.
-
-    Raises DataError naming the graph when the store refuses it.
-    """
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    graphs: dict[str, list[str]] = {}
-    for line in nquads.splitlines():
-        head, _, graph = line.rstrip(" .").rpartition(" <")
-        graphs.setdefault(graph.rstrip(">"), []).append(head + " .")
-    for graph, lines in graphs.items():
-        url = f"{endpoint}?{urllib.parse.urlencode({'graph': graph})}"
-        request = urllib.request.Request(url, data="\n".join(lines).encode("utf-8"), method="PUT",
-                                         headers={"Content-Type": "application/n-triples"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout):
-                pass
-        except urllib.error.URLError as error:
-            raise DataError(f"the store refused graph <{graph}>: {error}", where=endpoint) from error
-    return len(graphs)
-
-
 def open_store(spec):
     """Open the store an executor.StoreSpec describes: an external endpoint, an on-disk store read-only,
     or files loaded into memory."""
@@ -481,7 +363,15 @@ def open_store(spec):
         return RemoteStore(spec.location)
     if spec.location:
         return GraphStore(ox.Store.read_only(spec.location))
-    store = load([Path(f) for f in spec.files])
+    return open_files(spec.files)
+
+
+def open_files(paths) -> GraphStore:
+    """RDF files loaded into memory, with the asserted graphs copied into the default graph (materialize_default_graph).
+
+    Raises DataError naming the file when a file cannot be read.
+    """
+    store = load([Path(p) for p in paths])
     store.materialize_default_graph()
     return store
 

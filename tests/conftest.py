@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from server.build import build, load_sources
-from server.catalog import open_built_store
+from server.build.pipeline import build, load_sources
+from server.releases import open_built_store
 from server.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from server.build import build, canonical_nquads, current_build, is_stale, remove_leftovers, sources_hash
+from server.build.pipeline import build, is_stale, sources_hash
+from server.canonical import canonical_nquads
+from server.releases import current_build, remove_leftovers
 from server.errors import DataError, ValidationFailed
 
 
@@ -158,14 +160,14 @@ def test_parse_errors_are_one_line_each_with_no_traceback(root, tmp_path, comman
 
 
 def test_serve_with_a_broken_source_serves_the_last_good_build_and_says_why(root, previous_build, tmp_path):
-    from server.serve import _build_if_needed
+    from server.build.pipeline import build_if_stale
     from server.settings import load_settings
 
     before = current_build(previous_build)
     sources = _copy_sources(root, tmp_path / "repo")
     (sources / "data/entities/zz-broken.ttl").write_text("<http://e/a> <http://e/b> <http://bad iri> .\n", encoding="utf-8")
     said = []
-    _build_if_needed(load_settings({"root": str(sources), "build_dir": str(previous_build)}), said.append)
+    build_if_stale(load_settings({"root": str(sources), "build_dir": str(previous_build)}), said.append)
     assert said[-1] == (f"the build failed, so the last good build {before.name} is served: data/entities/zz-broken.ttl:1:27: the IRI"
                         " <http://bad iri> contains a space, which an IRI cannot hold (write it as %20)")
     assert current_build(previous_build) == before
@@ -242,7 +244,7 @@ def test_a_build_killed_at_any_moment_leaves_no_process_and_no_file(root, tmp_pa
     seen, survived = set(), {}
     for point, condition in points.items():
         before, survivors = _kill_build_at(root, build_dir, temporary, point, condition)
-        seen |= {("java" if "/java " in c else "HermiT" if "server.reasoning" in c else "build") for c in before.values()}
+        seen |= {("java" if "/java " in c else "HermiT" if "server.build.reasoning" in c else "build") for c in before.values()}
         survived.update({f"{point}: {command}": pid for pid, command in survivors.items()})
         assert list(temporary.iterdir()) == [], f"killed at {point}"
     assert survived == {}

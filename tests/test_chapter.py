@@ -1,6 +1,6 @@
 """The chapter reader: every line of the source lands somewhere, footnotes are complete."""
 
-from server.chapter import clean, normalize, read_chapter
+from server.build.chapter import clean, normalize, read_chapter
 
 
 def chapter(root):

@@ -13,7 +13,7 @@ from rdflib.namespace import RDFS
 
 from server.catalog import load_catalog, same_results
 from server.cli import main
-from server.wikidata import WIKIDATA_SPARQL
+from server.wikidata.client import WIKIDATA_SPARQL
 
 ROOT = Path(__file__).resolve().parent.parent
 RUSSIA = URIRef("https://w3id.org/rakg/id/state/russia")

@@ -7,7 +7,7 @@ import re
 import pytest
 from rdflib.namespace import RDF
 
-from server.chapter import normalize
+from server.build.chapter import normalize
 from server.namespaces import RAKG
 
 # Sentences that only announce the chapter's own structure ("…分別說明之", "…簡要列述如下").

@@ -1,4 +1,4 @@
-"""The date audit (issue 15): every structured date of a fact is the reading, by server/dates.py, of the chapter's
+"""The date audit (issue 15): every structured date of a fact is the reading, by server/build/dates.py, of the chapter's
 own words for it — at exactly the phrase's precision, no finer — or says where it comes from (rakg:dateSource).
 
 For each fact and each time role (date, start, end, asOf, delivery) that carries an exact value or bounds, the audit reads the
@@ -22,8 +22,9 @@ import pytest
 from rdflib import Literal
 from rdflib.namespace import RDF
 
-from server.chapter import normalize
-from server.dates import PHRASES, find_dates, read_date
+from server.build.chapter import normalize
+from server.build.dates import find_dates, read_date
+from server.build.phrases import PHRASES
 from server.namespaces import RAKG, SRC, bind_all
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,6 @@
-"""The README is true: its commands exist, its outputs are what the code prints, its tables list every command and setting."""
+"""The docs are true: the README's commands exist and its outputs are what the code prints; the README lists every
+command, docs/operations.md every setting, docs/reasoning.md every rule; every relative link of every Markdown file
+leads somewhere."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from server.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+OPERATIONS = (ROOT / "docs/operations.md").read_text(encoding="utf-8")
+REASONING = (ROOT / "docs/reasoning.md").read_text(encoding="utf-8")
 BLOCKS = re.findall(r"```\n(\$ .*?)```", README, re.DOTALL)
 
 
@@ -64,13 +68,13 @@ def test_every_cli_command_is_documented():
 
 def test_every_setting_is_documented():
     for setting in SETTINGS:
-        assert f"| `{setting.name}` |" in README, f"README settings table lacks {setting.name}"
+        assert f"| `{setting.name}` |" in OPERATIONS, f"docs/operations.md's settings table lacks {setting.name}"
 
 
 @pytest.mark.parametrize("command,expected", list(_sessions("rakg explain")), ids=lambda v: v if isinstance(v, str) and v.startswith("rakg") else "")
 def test_readme_explain_outputs_are_real(command, expected, settings):
-    from server.rules import explain
-    from server.catalog import open_built_store
+    from server.build.rules import explain
+    from server.releases import open_built_store
     from server.namespaces import PREFIXES
 
     prefix, _, local = shlex.split(command)[2].partition(":")
@@ -78,6 +82,53 @@ def test_readme_explain_outputs_are_real(command, expected, settings):
     assert "\n".join(lines).rstrip() == expected
 
 
-def test_every_rule_is_in_the_readme_table():
+def test_every_rule_is_in_the_rules_table():
+    table = "\n".join(line for line in REASONING.splitlines() if line.startswith("| `"))
     for rule in sorted((ROOT / "ontology/rules").glob("*.rq")):
-        assert f"`{rule.stem}`" in README, f"README rules table lacks {rule.stem}"
+        assert f"`{rule.stem}`" in table, f"docs/reasoning.md's rules table lacks {rule.stem}"
+
+
+SKIPPED = {".git", ".venv", "node_modules", "build", "results", ".hypothesis", ".pytest_cache"}
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
+
+
+def _markdown_files() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.md") if not SKIPPED & set(p.relative_to(ROOT).parts) and "egg-info" not in str(p))
+
+
+def _anchors(path: Path) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown file: lower case, punctuation but '-' dropped, blanks '-'."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.*)$", text, re.MULTILINE)}
+
+
+def relative_links(path: Path) -> list[str]:
+    """The relative links of a Markdown file (outside code), as written."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+    text = re.sub(r"`[^`\n]*`", "", text)
+    return [link for link in LINK.findall(text) if not re.match(r"[a-z][a-z+.-]*:", link)]
+
+
+def broken_links(paths: list[Path], root: Path) -> list[str]:
+    """Each relative link of ``paths`` to a file that does not exist, or to a heading its Markdown file lacks."""
+    broken = []
+    for path in paths:
+        for link in relative_links(path):
+            target, _, anchor = link.partition("#")
+            file = (path.parent / target).resolve() if target else path
+            if not file.exists():
+                broken.append(f"{path.relative_to(root)}: {link} (no such file)")
+            elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+                broken.append(f"{path.relative_to(root)}: {link} (no such heading)")
+    return broken
+
+
+def test_every_relative_link_of_the_docs_resolves():
+    broken = broken_links(_markdown_files(), ROOT)
+    assert not broken, "\n".join(broken)
+
+
+def test_a_broken_link_is_named(tmp_path):
+    (tmp_path / "a.md").write_text("# Top part\n[ok](a.md#top-part) [here](#top-part) `[code](c.md)` [web](https://w3.org)\n"
+                                   "[gone](b.md) [no heading](a.md#nowhere)\n", encoding="utf-8")
+    assert broken_links([tmp_path / "a.md"], tmp_path) == ["a.md: b.md (no such file)", "a.md: a.md#nowhere (no such heading)"]

@@ -1,4 +1,4 @@
-"""server/executor.py and server/zygote.py through a real `rakg serve`: one copy of the data for all the query
+"""server/web/executor.py and server/web/zygote.py through a real `rakg serve`: one copy of the data for all the query
 workers, and a memory ceiling for the whole server that eight clients asking for huge answers at once cannot break."""
 
 from __future__ import annotations

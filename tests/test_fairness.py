@@ -1,4 +1,4 @@
-"""server/fairness.py with the query workers: 16 clients looping expensive queries do not slow a cheap client down,
+"""server/web/fairness.py with the query workers: 16 clients looping expensive queries do not slow a cheap client down,
 whether it has an address of its own or shares theirs (then the cap on one client's concurrent queries protects it).
 Through a real `rakg serve`; figures as ``FIGURE`` lines (``pytest -s``).  ``RAKG_STRICT=1`` also asserts the
 target of issue 16 (the cheap client's p99 within twice its unloaded p99), which needs a machine with nothing else
@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from server.fairness import Accounts
+from server.web.fairness import Accounts
 
 STRICT = bool(os.environ.get("RAKG_STRICT"))
 EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } # {}"

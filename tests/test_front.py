@@ -1,4 +1,4 @@
-"""server/front.py: the HTTP layer against slow, idle, greedy and malformed clients, through a real `rakg serve`.
+"""server/web/front.py: the HTTP layer against slow, idle, greedy and malformed clients, through a real `rakg serve`.
 
 Every client here is a real socket on 127.0.0.0/8; hostile ones come from addresses of their own (127.0.0.20 and
 up) so that the per-client connection cap does not turn them away before they are open, and the well-behaved client

@@ -190,7 +190,7 @@ def encode(text: str, how: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def client(settings):
-    from server import create_app
+    from server.web import create_app
 
     app = create_app({"build_dir": settings.build_dir, "threads": 2, "query_timeout": 1})
     SEEDS[:] = seed_queries(app.test_client())

@@ -24,13 +24,15 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from server.build import load_sources, validate_sources
+from server.build.pipeline import load_sources, validate_sources
 from server.catalog import dumps, load_catalog, results_json, same_results
 from server.cli import main
 from server.errors import QueryTimeout, ValidationFailed
-from server.linking import USER_AGENT, forward
+from server.outbound import USER_AGENT, forward
 from server.namespaces import RAKG, RULE, WD, entity_iri
-from server.wikidata import CROSSCHECK_GRAPH, WIKIDATA_SPARQL, link_problems, load_reference
+from server.wikidata.client import WIKIDATA_SPARQL
+from server.wikidata.crosscheck import CROSSCHECK_GRAPH
+from server.wikidata.links import link_problems, load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 EXTRACT = Path(__file__).parent / "wikidata" / "extract.ttl"
@@ -284,7 +286,7 @@ def test_the_federation_proxy_answers_only_its_numbered_paths(endpoint):
     import http.client
     import socket
 
-    from server.linking import FederationProxy
+    from server.web.federation import FederationProxy
 
     handler, url = endpoint
     proxy = FederationProxy(["https://example.org/sparql"], {"https://example.org/sparql": url}, timeout=5, max_bytes=1000)

@@ -17,7 +17,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from server.chapter import normalize
+from server.build.chapter import normalize
 from server.namespaces import RAKG, bind_all
 
 

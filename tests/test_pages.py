@@ -109,7 +109,7 @@ def test_static_files_have_their_types(live_server):
     for name, kind in (("app.js", "javascript"), ("app.css", "text/css"), ("icon.svg", "image/svg+xml")):
         response = requests.get(f"{live_server}/static/{name}", timeout=30)
         assert response.status_code == 200 and kind in response.headers["Content-Type"]
-    assert "innerHTML" not in "".join(p.read_text(encoding="utf-8") for p in (ROOT / "server" / "static").glob("*.js"))
+    assert "innerHTML" not in "".join(p.read_text(encoding="utf-8") for p in (ROOT / "server" / "web" / "static").glob("*.js"))
 
 
 def test_labels_api(live_server):
@@ -386,29 +386,29 @@ def test_passage_command_prints_the_chapter_as_its_page_lists_it(live_server, ru
 def test_font_covers_the_project_text():
     """Every CJK character of the project's text is in a unicode-range of the vendored font (else: cd web && npm ci &&
     npm run build, which keeps the slices the text needs)."""
-    css = (ROOT / "server" / "static" / "fonts" / "noto-sans-tc.css").read_text(encoding="utf-8")
+    css = (ROOT / "server" / "web" / "static" / "fonts" / "noto-sans-tc.css").read_text(encoding="utf-8")
     ranges = []
     for face in re.findall(r"@font-face\s*{[^}]*}", css):
-        assert (ROOT / "server" / "static" / "fonts" / re.search(r"url\(([^)]+)\)", face).group(1)).exists()
+        assert (ROOT / "server" / "web" / "static" / "fonts" / re.search(r"url\(([^)]+)\)", face).group(1)).exists()
         for part in re.search(r"unicode-range:\s*([^;]+);", face).group(1).split(","):
             first, _, last = part.strip().removeprefix("U+").partition("-")
             ranges.append((int(first, 16), int(last or first, 16)))
     text = set()
-    for folder, pattern in (("data", "**/*.ttl"), ("queries", "**/*.rq"), ("server/templates", "*.html"), ("server/static", "*.js")):
+    for folder, pattern in (("data", "**/*.ttl"), ("queries", "**/*.rq"), ("server/web/templates", "*.html"), ("server/web/static", "*.js")):
         for path in (ROOT / folder).glob(pattern):
             text |= {ord(c) for c in path.read_text(encoding="utf-8") if 0x3400 <= ord(c) <= 0x9FFF or 0xF900 <= ord(c) <= 0xFAFF}
     missing = sorted(chr(c) for c in text if not any(a <= c <= b for a, b in ranges))
     assert len(text) > 1000 and missing == [], f"characters outside the vendored font: {''.join(missing[:50])}"
-    assert (ROOT / "server" / "static" / "fonts" / "OFL.txt").read_text(encoding="utf-8").count("SIL Open Font License") >= 1
+    assert (ROOT / "server" / "web" / "static" / "fonts" / "OFL.txt").read_text(encoding="utf-8").count("SIL Open Font License") >= 1
     for bundle in ("codemirror.js", "cytoscape.js", "vis-timeline.js", "vis-timeline.css"):
-        assert (ROOT / "server" / "static" / "vendor" / f"{bundle}.LICENSES.txt").stat().st_size > 1000, bundle
+        assert (ROOT / "server" / "web" / "static" / "vendor" / f"{bundle}.LICENSES.txt").stat().st_size > 1000, bundle
 
 
 def test_the_ui_queries_compare_language_tags_with_langmatches(live_server):
     """The engine lowercases language tags, so LANG(?l) = "zh-Hant" matches nothing: the UI's own queries (the
     service queries behind the pages, the editor's starter query) use LANGMATCHES, and the editor's help says why."""
     sources = [p.read_text(encoding="utf-8") for p in (ROOT / "queries" / "service").glob("*.rq")]
-    sources.append((ROOT / "server" / "static" / "app.js").read_text(encoding="utf-8"))
+    sources.append((ROOT / "server" / "web" / "static" / "app.js").read_text(encoding="utf-8"))
     for text in sources:
         assert not re.search(r"LANG\(\?\w+\)\s*=", text)
     _, page = get_page(live_server, "/")

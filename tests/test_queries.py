@@ -43,7 +43,7 @@ def test_violation_checks_find_nothing(check, store):
 @pytest.fixture(scope="module")
 def list_form_store(built):
     """The same build with the default graph as the list of asserted graphs (no materialized copy)."""
-    from server.build import current_build
+    from server.releases import current_build
     from server.store import load
 
     _, build_dir = built

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from server import reasoning
+from server.build import reasoning
 from server.namespaces import RAKG, entity_iri
 
 

@@ -9,7 +9,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import PROV, RDF, XSD
 
 from server.namespaces import RAKG, RULE, entity_iri
-from server.rules import Deriver, Inferred, day_bounds, load_rules
+from server.build.rules import Deriver, Inferred, day_bounds, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 PREFIXES = """

@@ -1,4 +1,4 @@
-"""server/sandbox.py: the wall around the query workers, checked with the check switched off.
+"""server/web/sandbox.py: the wall around the query workers, checked with the check switched off.
 
 A spawned process walls itself in as a query worker does and runs SERVICE-hiding queries with no check at all
 (the engine calls whatever they name): a listening socket on the host's 127.0.0.1 must see no connection, while the
@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from server import sandbox
+from server.web import sandbox
 
 CONTEXT = multiprocessing.get_context("spawn")
 

@@ -230,7 +230,7 @@ _apps = {}
 
 def make_app(settings, **overrides):
     """A Flask app over the session's build (one small query pool), cached per overrides."""
-    from server import create_app
+    from server.web import create_app
 
     key = tuple(sorted(overrides.items()))
     if key not in _apps:
@@ -308,7 +308,7 @@ def test_a_query_worker_dying_mid_query_is_a_json_500_and_the_pool_recovers(host
 
 
 def test_the_server_binds_the_loopback_address_unless_told_otherwise(settings, monkeypatch, live_server):
-    from server import serve
+    from server.web import serve
     from server.settings import DEFAULTS, load_settings
 
     assert DEFAULTS["host"] == "127.0.0.1"

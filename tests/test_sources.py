@@ -3,7 +3,7 @@
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from server.sources import build_sources_graph
+from server.build.sources import build_sources_graph
 
 
 def test_generated_source_description_is_up_to_date(root):

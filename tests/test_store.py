@@ -1,4 +1,4 @@
-"""Result serialization in the query engine module: rows counted and cut at max_rows in every format, terms intact."""
+"""Answers (server/answers.py, written by the engine of server/store.py) and the store: rows counted and cut at max_rows in every format, terms intact."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from server.store import GraphStore, serialize
+from server.answers import serialize
+from server.store import GraphStore
 
 EX = "http://example.org/"
 # Literals that stress the row counting: line breaks, tabs and quotes inside values, and values longer than the

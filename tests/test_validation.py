@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.build import load_sources, validate_sources
+from server.build.pipeline import load_sources, validate_sources
 from server.errors import ValidationFailed
 
 CASES = Path(__file__).parent / "shapes"
@@ -71,8 +71,8 @@ def test_cli_rejects_a_negative_example_with_a_clear_message(root):
 
 
 def test_an_entity_that_no_fact_uses_is_a_warning(root, tmp_path):
-    from server.build import CHECKS_DIR, asserted_store
-    from server.catalog import run_checks
+    from server.build.pipeline import CHECKS_DIR, asserted_store
+    from server.build.validation import run_checks
 
     extra = tmp_path / "unused-entity.ttl"
     extra.write_text(

@@ -1,9 +1,9 @@
-// Bundle the web UI's libraries into server/static/vendor/ and vendor the Noto Sans TC web font into
-// server/static/fonts/.  Run with `npm run build` after `npm ci` (see README.md).
+// Bundle the web UI's libraries into server/web/static/vendor/ and vendor the Noto Sans TC web font into
+// server/web/static/fonts/.  Run with `npm run build` after `npm ci` (see README.md).
 //
 // Each bundle gets a <name>.LICENSES.txt beside it with the licence of every npm package esbuild put in it.
 // The font keeps only the unicode-range slices that contain a character of the project's text (data/,
-// queries/, server/templates/, server/static/): fonts.json lists them and the characters they cover.
+// queries/, server/web/templates/, server/web/static/): fonts.json lists them and the characters they cover.
 
 import { build } from "esbuild";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -12,11 +12,11 @@ import { fileURLToPath } from "node:url";
 
 const WEB = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(WEB, "..");
-const STATIC = join(ROOT, "server", "static");
+const STATIC = join(ROOT, "server", "web", "static");
 const VENDOR = join(STATIC, "vendor");
 const FONTS = join(STATIC, "fonts");
 const FONT_PACKAGE = join(WEB, "node_modules", "@fontsource", "noto-sans-tc");
-const TEXT_SOURCES = ["data", "queries", "server/templates", "server/static"];
+const TEXT_SOURCES = ["data", "queries", "server/web/templates", "server/web/static"];
 const TEXT_FILE = /\.(ttl|rq|html|js|css|txt|md)$/;
 
 const BUNDLES = [
@@ -132,7 +132,7 @@ function vendorFont() {
   const version = JSON.parse(readFileSync(join(FONT_PACKAGE, "package.json"), "utf8")).version;
   const ranges = kept.map((k) => ({ file: k.file, characters: k.characters }));
   writeFileSync(join(FONTS, "fonts.json"), JSON.stringify({ package: `@fontsource/noto-sans-tc@${version}`, slices: faces.length, kept: ranges, bytes }, null, 1) + "\n");
-  console.log(`server/static/fonts: ${kept.length} of ${faces.length} slices, ${bytes} bytes, ${covered} CJK characters covered`);
+  console.log(`server/web/static/fonts: ${kept.length} of ${faces.length} slices, ${bytes} bytes, ${covered} CJK characters covered`);
 }
 
 rmSync(VENDOR, { recursive: true, force: true });

@@ -11,7 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
-from server.dates import find_dates  # noqa: E402
+from server.build.dates import find_dates  # noqa: E402
 
 ROLES = {"date": ("date", "earliestDate", "latestDate"), "start": ("startDate", "earliestStart", "latestStart"),
          "end": ("endDate", "earliestEnd", "latestEnd"), "asOf": ("asOf", "earliestAsOf", "latestAsOf"),

@@ -1,0 +1,400 @@
+"""One HTTP/1.1 connection of `rakg serve` (server/web/front.py runs the server): its request is read as its bytes come,
+within the limits of the settings, and answered in the event loop when that is cheap, else in a request thread.
+
+The request line and headers must arrive within ``header_timeout`` seconds, the body within ``body_timeout``; a
+keep-alive connection may idle ``keepalive_timeout`` seconds; an over-long line, header block or body, a chunk size
+that overflows or a body announced twice is refused at once in the one error shape (400, 408, 413, 414, 431).  A
+GET of /sparql that the fast path can answer without a query worker, from its cache or with a query known to take
+at most LOOP_SECONDS, is answered in the event loop (a thread hand-off costs more than such an answer); any other
+complete request takes one of the request threads, which run the WSGI app.  An answer of up to STREAM_BYTES is
+handed to the loop whole (its thread is free at once, however slowly the client reads), a longer one is streamed
+with back-pressure; answers of BIG_ANSWER bytes or more are written only within the server's budget of unsent
+bytes, and a client that does not read its answer sends no further request.  A 429 or 503 with Retry-After is held
+back up to TARPIT seconds, without a thread, so that a client looping on refusals cannot spin the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import sys
+import threading
+import time
+from email.utils import formatdate
+from http import HTTPStatus
+from urllib.parse import unquote_to_bytes
+
+import httptools
+
+log = logging.getLogger("rakg.http")
+STREAM_BYTES = 4 << 20  # a longer response is streamed from its thread with back-pressure instead of handed over whole
+BIG_ANSWER = 1 << 20  # an answer this long is written only within the server's budget of unsent bytes
+TARPIT = 1.0  # most seconds a 429 or 503 with Retry-After is held back before it is sent
+LOOP_SECONDS = 0.002  # a query known to take at most this long is answered in the event loop, without a thread
+MAX_URL_BYTES = 8190  # the request line: longer queries are POSTed (8 KB, as most servers and proxies allow)
+MAX_HEADER_BYTES = 65536  # all header lines of a request together
+MAX_HEADERS = 100
+log = logging.getLogger("rakg.http")
+
+
+_date = [0, ""]
+
+
+def http_date() -> str:
+    """The Date header line, made once a second."""
+    now = int(time.time())
+    if now != _date[0]:
+        _date[:] = [now, f"Date: {formatdate(now, usegmt=True)}"]
+    return _date[1]
+
+
+class HttpError(Exception):
+    """A request the server refuses before the app sees it (status and message of the error body)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def error_bytes(status: int, message: str, keep_alive: bool = False) -> bytes:
+    body = json.dumps({"status": status, "error": HTTPStatus(status).phrase, "message": message, "where": None}).encode()
+    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
+            f"Content-Length: {len(body)}\r\n" + ("" if keep_alive else "Connection: close\r\n") + "\r\n")
+    return head.encode("latin-1") + body
+
+
+class HttpConnection(asyncio.Protocol):
+    """One client connection: parse requests as their bytes come, hand each complete one to a thread, write its answer."""
+
+    def __init__(self, server):  # a front.Server
+        self.server, self.loop = server, server.loop
+        self.settings = server.settings
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.client, self.port, self.admitted = "", 0, False
+        self.busy = False  # a request is being answered
+        self.closing = False
+        self.last = False  # no request may follow the ones queued (the client asked for an upgrade or CONNECT)
+        self.queue: list[dict] = []  # complete requests waiting for the one being answered (pipelining)
+        self.request: dict | None = None
+        self.header_bytes = 0
+        self.buffered = 0  # this connection's share of Server.buffered
+        self.unsent = 0  # unsent bytes when the idle timer last fired: no progress for body_timeout ends the connection
+        self.timer: asyncio.TimerHandle | None = None
+        self.writable = threading.Event()
+        self.writable.set()
+
+    # --- asyncio.Protocol ------------------------------------------------------------------------------------
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        peer = transport.get_extra_info("peername") or ("", 0)
+        self.client, self.port = peer[0], peer[1]
+        refusal = self.server.admit(self.client)
+        if refusal:
+            transport.write(error_bytes(503, refusal))
+            transport.close()
+            return
+        self.admitted = True
+        self.server.connections.add(self)
+        self._expect_request(self.settings.header_timeout, "the request line and headers")
+
+    def connection_lost(self, exc) -> None:
+        self.closing = True
+        self.writable.set()  # a thread streaming to us must not wait forever
+        self._cancel_timer()
+        self.server.buffered -= self.buffered
+        self.buffered = 0
+        if self.admitted:
+            self.server.connections.discard(self)
+            self.server.release(self.client)
+            self.admitted = False
+
+    def pause_writing(self) -> None:
+        self.writable.clear()
+
+    def resume_writing(self) -> None:
+        self.writable.set()
+        self.account_buffer()
+        if not self.busy and not self.queue and not self.closing and self.transport.is_reading() is False:
+            self.transport.resume_reading()
+
+    def account_buffer(self) -> int:
+        """Bring this connection's unsent bytes up to date in the server's count; returns them."""
+        now = self.transport.get_write_buffer_size() if not self.transport.is_closing() else 0
+        self.server.buffered += now - self.buffered
+        self.buffered = now
+        return now
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as error:  # raised by one of our callbacks below
+            cause = error.__context__
+            if not isinstance(cause, HttpError):
+                raise
+            self._refuse(cause.status, cause.message)
+        except httptools.HttpParserUpgrade:  # CONNECT, or Upgrade: the request is answered as any other, then the end
+            self.last = True
+            self.transport.pause_reading()
+        except httptools.HttpParserError as error:
+            self._refuse(400, f"the request is not valid HTTP/1.1: {error}")
+
+    # --- httptools callbacks -------------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.request = {"url": b"", "headers": [], "body": io.BytesIO(), "length": 0}
+        self.header_bytes = 0
+        self._expect_request(self.settings.header_timeout, "the request line and headers")
+
+    def on_url(self, url: bytes) -> None:
+        self.request["url"] += url
+        if len(self.request["url"]) > MAX_URL_BYTES:
+            raise HttpError(414, f"the request line is longer than {MAX_URL_BYTES} bytes; POST long queries")
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.header_bytes += len(name) + len(value) + 4
+        self.request["headers"].append((name, value))
+        if self.header_bytes > MAX_HEADER_BYTES or len(self.request["headers"]) > MAX_HEADERS:
+            raise HttpError(431, f"the request's headers exceed {MAX_HEADERS} lines or {MAX_HEADER_BYTES} bytes")
+
+    def on_headers_complete(self) -> None:
+        request = self.request
+        request["method"] = self.parser.get_method().decode("latin-1")
+        request["version"] = self.parser.get_http_version()
+        request["keep_alive"] = self.parser.should_keep_alive()
+        names = {name.lower(): value for name, value in request["headers"]}
+        length = names.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.settings.max_request_bytes):
+            raise HttpError(413, f"the request body is larger than {self.settings.max_request_bytes} bytes (setting max_request_bytes)")
+        if names.get(b"expect", b"").lower() == b"100-continue":
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self._expect_request(self.settings.body_timeout, "the request body")
+
+    def on_body(self, body: bytes) -> None:
+        self.request["length"] += len(body)
+        if self.request["length"] > self.settings.max_request_bytes:
+            raise HttpError(413, f"the request body is larger than {self.settings.max_request_bytes} bytes (setting max_request_bytes)")
+        self.request["body"].write(body)
+
+    def on_message_complete(self) -> None:
+        self._cancel_timer()
+        self.queue.append(self.request)
+        self.request = None
+        if len(self.queue) > 1:
+            self.transport.pause_reading()  # pipelined requests wait for the ones before them
+        self._next()
+
+    # --- answering -----------------------------------------------------------------------------------------
+
+    def _next(self) -> None:
+        if self.busy or not self.queue or self.closing:
+            return
+        self.busy = True
+        request = self.queue.pop(0)
+        self.server.in_flight += 1
+        if not (request["method"] == "GET" and self.server.fast and self._answer_here(request)):
+            self.server.threads.submit(self._answer, request)
+
+    def _answer_here(self, request: dict) -> bool:
+        """Answer a GET of /sparql in the event loop when that costs no more than a cache lookup or a query known to
+        take at most LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  False: a thread
+        answers it."""
+        path, _, query = request["url"].partition(b"?")
+        if path != b"/sparql" or not query:
+            return False
+        started = time.perf_counter()
+        headers = {name.lower(): value for name, value in request["headers"] if name.lower() in (b"accept", b"if-none-match", b"host")}
+        accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
+        host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
+        reply = self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
+                                 self.client, f"http://{host}/sparql", LOOP_SECONDS)
+        if reply is None:
+            return False
+        status, response_headers, body = reply
+        keep_alive = request["keep_alive"] and not self.closing and not (self.last and not self.queue)
+        self._write(self._head(request, {"status": status, "headers": response_headers}, None, keep_alive) + body)
+        self.server.access(self.client, "GET", request["url"], request["version"], status[:3], time.perf_counter() - started)
+        self._done(keep_alive)
+        return True
+
+    def _answer(self, request: dict) -> None:
+        """In a request thread: run the app and hand its answer to the event loop."""
+        started = time.perf_counter()
+        status, keep_alive, data, delay = 500, False, None, 0.0
+        try:
+            status, keep_alive, data, delay = self._run_app(request)
+        except Exception:  # noqa: BLE001 - a fault outside the app's own handlers: logged, answered 500
+            log.exception("request failed: %s %r", request.get("method"), request.get("url"))
+            data = error_bytes(500, "internal error; the server log has the details")
+        finally:
+            self.server.access(self.client, request["method"], request["url"], request["version"], status, time.perf_counter() - started)
+            self.loop.call_soon_threadsafe(self._finish, data, keep_alive, delay)
+
+    def _finish(self, data: bytes | None, keep_alive: bool, delay: float) -> None:
+        """Write an answer and take the next request; a refusal that asks the client to wait (429, 503 with
+        Retry-After) is held back up to TARPIT seconds first, without a thread, so that a client looping on refusals
+        cannot spin the server."""
+        if delay > 0:
+            self.loop.call_later(delay, self._finish, data, keep_alive, 0.0)
+            return
+        if data is not None:
+            self._write(data)
+        self._done(keep_alive)
+
+    def _run_app(self, request: dict) -> tuple[int, bool, bytes | None, float]:
+        """Run the app; returns its status, whether the connection stays open, the bytes to write (None when they were
+        streamed already) and how long to hold them back."""
+        response: dict = {}
+
+        def start_response(status: str, headers: list, exc_info=None):
+            response["status"], response["headers"] = status, headers
+            return lambda data: None  # the legacy write() callable: our app never uses it
+
+        result = self.server.app(self._environ(request), start_response)
+        try:
+            chunks, size = [], 0
+            iterator = iter(result)
+            for chunk in iterator:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > STREAM_BYTES:
+                    return self._stream(request, response, chunks, iterator), False, None, 0.0
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        body = b"".join(chunks)
+        status = int(response["status"][:3])
+        keep_alive = request["keep_alive"] and not self.closing and not (self.last and len(self.queue) == 0)
+        head = self._head(request, response, len(body), keep_alive)
+        delay = 0.0
+        if status in (429, 503):
+            wait = next((value for name, value in response["headers"] if name.lower() == "retry-after"), "")
+            delay = min(float(wait), TARPIT) if wait.isdigit() else 0.0
+        return status, keep_alive, head + (b"" if request["method"] == "HEAD" else body), delay
+
+    def _stream(self, request: dict, response: dict, chunks: list, iterator) -> int:
+        """Write a long response as it is produced, waiting while the client's socket is full; returns its status."""
+        head = self._head(request, response, None, False)
+        pending = [head, *chunks]
+        for chunk in iterator:
+            pending.append(chunk)
+            if sum(map(len, pending)) >= 65536:
+                if not self._send(b"".join(pending)):
+                    return int(response["status"][:3])
+                pending = []
+        self._send(b"".join(pending))
+        return int(response["status"][:3])
+
+    def _send(self, data: bytes) -> bool:
+        if not self.writable.wait(self.settings.body_timeout) or self.closing:
+            self.loop.call_soon_threadsafe(self.transport.abort)
+            return False
+        self.loop.call_soon_threadsafe(self._write, data)
+        return True
+
+    def _head(self, request: dict, response: dict, length: int | None, keep_alive: bool) -> bytes:
+        lines = [f"HTTP/1.1 {response['status']}"]
+        names = set()
+        for name, value in response["headers"]:
+            names.add(name.lower())
+            lines.append(f"{name}: {value}")
+        if length is not None and "content-length" not in names and not response["status"].startswith(("1", "204", "304")):
+            lines.append(f"Content-Length: {length}")
+        lines.append(http_date())
+        if not keep_alive:
+            lines.append("Connection: close")
+        elif request["version"] == "1.0":
+            lines.append("Connection: keep-alive")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _write(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return
+        if len(data) > BIG_ANSWER and self.server.buffered + len(data) > self.server.buffer_budget:
+            self.server._recount_now()
+            if self.server.buffered + len(data) > self.server.buffer_budget:
+                self.transport.write(error_bytes(503, "the server holds as many unread answers as its memory allows (setting "
+                                                      "memory_limit); read them, or retry shortly"))
+                self.closing = True
+                self.transport.close()
+                return
+        self.transport.write(data)
+        self.account_buffer()
+
+    def _done(self, keep_alive: bool) -> None:
+        self.server.in_flight -= 1
+        self.busy = False
+        if not keep_alive or self.closing:
+            self.closing = True
+            self.transport.close()
+            return
+        if self.queue:
+            self._next()
+        else:
+            if self.writable.is_set():  # a client that does not read its answer sends no further request
+                self.transport.resume_reading()
+            self._expect_request(self.settings.keepalive_timeout, None)
+
+    def _environ(self, request: dict) -> dict:
+        path, _, query = request["url"].partition(b"?")
+        environ = {
+            "REQUEST_METHOD": request["method"], "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"), "SERVER_NAME": self.settings.host, "SERVER_PORT": str(self.settings.port),
+            "SERVER_PROTOCOL": f"HTTP/{request['version']}", "REMOTE_ADDR": self.client, "REMOTE_PORT": str(self.port),
+            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": request["body"], "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        }
+        request["body"].seek(0)
+        for name, value in request["headers"]:
+            key = name.decode("latin-1").upper().replace("-", "_")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = value.decode("latin-1")
+                continue
+            key = "HTTP_" + key
+            value = value.decode("latin-1")
+            environ[key] = f"{environ[key]},{value}" if key in environ else value
+        if "CONTENT_LENGTH" not in environ and request["length"]:
+            environ["CONTENT_LENGTH"] = str(request["length"])  # a chunked body, now whole
+        return environ
+
+    # --- timers and refusals -------------------------------------------------------------------------------
+
+    def _expect_request(self, seconds: float, what: str | None) -> None:
+        self._cancel_timer()
+        self.timer = self.loop.call_later(seconds, self._timed_out, seconds, what)
+
+    def _timed_out(self, seconds: float, what: str | None) -> None:
+        if self.busy:
+            return
+        unsent = self.transport.get_write_buffer_size()
+        if what is None and unsent and unsent != self.unsent:  # a slow reader still receiving its answer: wait on
+            self.unsent = unsent
+            self._expect_request(self.settings.body_timeout, None)
+            return
+        if what is None or self.request is None:
+            self.closing = True
+            self.transport.close()  # an idle keep-alive connection, or one that never sent a byte
+            return
+        self._refuse(408, f"{what} did not arrive within {seconds:g} s (setting {'header' if 'headers' in what else 'body'}_timeout)")
+
+    def _cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.closing = True
+        self._cancel_timer()
+        if not self.busy:
+            self.transport.write(error_bytes(status, message))
+        self.transport.close()
+
+    def close_when_idle(self) -> None:
+        if not self.busy and not self.queue:
+            self.closing = True
+            self.transport.close()
