@@ -109,7 +109,8 @@ def fast_queries(queries: list[tuple[str, str]], graph: Path, max_seconds: float
     """The queries that answer within ``max_seconds`` alone, timed in the server's own killable query workers
     (server.web.executor), so that a slow one costs ``max_seconds``, not its whole run."""
     from server.errors import RakgError
-    from server.web.executor import Job, QueryPool, StoreSpec
+    from server.web.executor import QueryPool
+    from server.web.jobs import Job, StoreSpec
     from server.store import open_store
 
     spec = StoreSpec(files=(str(graph),))

@@ -29,11 +29,11 @@ class Answer:
     format: str
     rows: int
     truncated: bool
-    seconds: float = 0.0  # the engine's time for the query and its serialization (set by executor.execute)
+    seconds: float = 0.0  # the engine's time for the query and its serialization (set by web/jobs.execute)
     inline: bool = False  # run in the request thread, not in a query worker (set by executor.QueryPool.run)
-    federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by executor.execute)
+    federated: bool = False  # its query called SERVICE endpoints: never cached, never run inline (set by web/jobs.execute)
     limit: str = ""  # the limit that cut it: 'limit=N' (rows) or 'bytes=N', empty when whole
-    plan: object = None  # what the query's run taught (executor.Plan), for the memo of cheap queries
+    plan: object = None  # what the query's run taught (web/jobs.Plan), for the memo of cheap queries
 
 
 def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:

@@ -13,7 +13,7 @@ from werkzeug.wsgi import get_current_url
 
 from .. import protocol
 from ..errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType)
-from .executor import Job
+from .jobs import Job
 from .replies import common_headers
 
 api = Blueprint("api", __name__)

@@ -22,7 +22,8 @@ from ..errors import ConfigError, NotAcceptable, RakgError
 from ..namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, VOID, bind_all
 from ..settings import Settings
 from ..store import GraphStore, open_store, prepare_disk_store
-from .executor import QueryPool, StoreSpec, Wall, query_memory
+from .executor import QueryPool, query_memory
+from .jobs import StoreSpec, Wall
 from .fairness import Accounts
 from .federation import FederationProxy
 
