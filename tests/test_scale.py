@@ -50,3 +50,23 @@ def test_build_into_and_serve_from_an_external_store(settings, oxigraph_factory,
     assert requests.get(base + "/sparql", params={"query": "ASK { ?a rakg:conflictsWith ?b }", "inferred": "true"}, timeout=60).json()["boolean"] is True
     page = requests.get(base + "/id/state/brunei", headers={"Accept": "text/html"}, timeout=60)
     assert page.status_code == 200 and "汶萊" in page.text
+
+
+def test_an_on_disk_store_answers_as_the_memory_store_from_its_own_copy_of_the_default_graph(live_server, server_factory, tmp_path):
+    """`--store DIR` prepares an on-disk store with the asserted graphs copied into its default graph (as the memory
+    store does), so both answer alike; counts, dumps and GRAPH ?g leave the copy out."""
+    disk = server_factory("--store", str(tmp_path / "disk"))
+    assert (tmp_path / "disk" / "DEFAULT_COPY").read_text() != "0"
+    queries = [
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",  # the default graph: the asserted graphs, once each
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g",  # no default graph among them
+        "ASK { ?a rakg:conflictsWith ?b }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s rakg:derivedBy ?d }",
+    ]
+    for query in queries:
+        for inferred in ("false", "true"):
+            params = {"query": query, "inferred": inferred}
+            answers = [requests.get(base + "/sparql", params=params, headers={"Accept": "text/csv"}, timeout=60) for base in (live_server, disk)]
+            assert [a.status_code for a in answers] == [200, 200] and answers[0].text == answers[1].text, (query, inferred)
+    void = [requests.get(base + "/.well-known/void", headers={"Accept": "application/n-triples"}, timeout=60).text for base in (live_server, disk)]
+    assert sorted(void[0].splitlines()) == sorted(void[1].splitlines())
