@@ -8,8 +8,8 @@ what a ``<`` is by what may come next).
 
 Parsing costs about a microsecond per character, so :func:`check` parses only when the answer could matter: when
 the text holds the letters "service" anywhere (a SERVICE keyword cannot be spelt otherwise: the engine decodes
-``\\u`` escapes only inside IRIs and strings), or is long or has many brackets (a short text with few brackets
-cannot nest deeply).
+``\\u`` escapes only inside IRIs and strings), or is long (comment lines aside) or has many brackets (a short
+text with few brackets cannot nest deeply).
 
 >>> [s.endpoint for s in check("PREFIX w: <https://q.org/> SELECT * { SERVICE SILENT w:sparql { ?s ?p ?o } }", {}, allowed=["https://q.org/sparql"])]
 ['https://q.org/sparql']
@@ -126,10 +126,23 @@ def mentions_service(query: str) -> bool:
     return ("\\u" in query or "\\U" in query) and "service" in _UCHAR.sub(_decode_uchar, query).lower()
 
 
+# A line that begins with '#' (after blanks) and holds no triple quote, from line end to line end (the engine's: \r, \n).
+_COMMENT_LINE = re.compile(r"(?<![^\r\n])[ \t]*#(?:(?!\"\"\"|''')[^\r\n])*(?![^\r\n])")
+
+
 def needs_parse(query: str) -> bool:
-    """Whether a parse could change what :func:`check` says (see the module's docstring)."""
-    return (mentions_service(query) or len(query) > QUICK_LENGTH
-            or query.count("(") + query.count("{") + query.count("[") > MAX_NESTING)
+    """Whether a parse could change what :func:`check` says (see the module's docstring).  The length that counts
+    leaves out the lines that begin with '#' (after blanks) and hold no triple quote: as an IRI or a short string
+    cannot span lines, each is a comment or lies inside a long string that it does not close, and neither nests
+    nor links anything (the named queries' headers are such lines).
+
+    >>> header = "#+ description: " + "x" * QUICK_LENGTH + "\\n"
+    >>> needs_parse(header + "SELECT * { ?s ?p ?o }"), needs_parse("SELECT * { ?s ?p '" + "x" * QUICK_LENGTH + "' }")
+    (False, True)
+    """
+    if mentions_service(query) or query.count("(") + query.count("{") + query.count("[") > MAX_NESTING:
+        return True
+    return len(query) > QUICK_LENGTH and len(query) - sum(map(len, _COMMENT_LINE.findall(query))) > QUICK_LENGTH
 
 
 def analyze(query: str, prefixes: dict[str, str], base: str | None = None) -> Analysis:

@@ -55,7 +55,8 @@ class Plan:
 
 
 def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None, plan: Plan | None = None):
-    """Run a job on a store; returns an answers.Answer with the seconds it took and the job's Plan.
+    """Run a job on a store; returns an answers.Answer with the seconds the engine took (query and serialization,
+    not the checks) and the job's Plan.
 
     The query's SERVICE clauses are read by a parser (server/syntax.py) and must name endpoints of
     ``wall.allowed``; they are then pointed at the federation proxy through ``relay`` (the base URL of this
@@ -65,10 +66,10 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None,
     Raises RakgError (400/403/406...) for a query or request the checks, the store or the negotiation refuse;
     BadGateway (502) or GatewayTimeout (504) when a SERVICE call fails.
     """
-    started = time.perf_counter()
     allowed = wall.allowed if wall else ()
     services = [] if plan else syntax.check(job.query, QUERY_PREFIXES, base=job.base_iri, allowed=allowed)
     plan = plan or Plan(protocol.query_form(job.query), tuple(protocol.used_prefixes(job.query, QUERY_PREFIXES).items()))
+    started = time.perf_counter()  # the engine's time: what a run with this plan, which skips the checks, will take
     query = job.query
     if services:
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
