@@ -45,7 +45,7 @@ SETTINGS = (
     Setting("memory_limit", 2000, "Megabytes of memory the whole server may hold (resident, a page shared by several of its processes counted "
             "once): what the serving process, its result cache and the answers in flight leave is divided among the query workers, "
             "each of which may grow by its share (a query that needs more is stopped with 503)."),
-    Setting("worker_retire_mb", 64, "A query worker that has made more than this many MB its own after a job (reading an in-memory store "
+    Setting("worker_retire_mb", 256, "A query worker that has made more than this many MB its own after a job (reading an in-memory store "
             "writes to the pages read, so each query copies some of the store the processes share) is replaced by a fresh fork; 0 never replaces one."),
     Setting("max_result_bytes", 32_000_000, "Most bytes of one answer; a longer one is cut after its last whole row within them and flagged as truncated."),
     Setting("max_request_bytes", 1_000_000, "Largest accepted request body or query string, in bytes (413 beyond)."),
@@ -59,9 +59,8 @@ SETTINGS = (
             "Retry-After (answers from the cache and queries known to be cheap are not counted); 0 switches the cap off."),
     Setting("cache_entries", 512, "Most query results kept in each worker's in-process cache (0 switches the cache off)."),
     Setting("cache_bytes", 64_000_000, "Most bytes of query results kept in each worker's in-process cache."),
-    Setting("inline_seconds", 0.01, "A query that already ran in a query worker within this many seconds (the same text apart from comments "
-            "and blanks, the same parameters) runs again in the request thread, without the hop to a worker; 0 switches this off. "
-            "A longer query gains little from skipping the hop, and the pages of the store it reads become the serving process's own copies."),
+    Setting("inline_seconds", 0.05, "A query that already ran in a query worker within this many seconds (the same text apart from comments "
+            "and blanks, the same parameters) runs again in the serving process, without the hop to a worker; 0 switches this off."),
     Setting("data", "", "Comma-separated RDF files to serve instead of the built graph (like `oxigraph serve`)."),
     Setting("store", "memory", "Where the served store lives: 'memory', or a folder path for an on-disk store."),
 )

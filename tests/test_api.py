@@ -238,7 +238,7 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
             break
     assert ran(again) == "inline"
     assert again.content == first.content and again.headers["X-Result-Rows"] == first.headers["X-Result-Rows"] != "0"
-    assert float(again.headers["Server-Timing"].split("dur=")[1].split(";")[0]) < 10  # the inline_seconds bound, in ms
+    assert float(again.headers["Server-Timing"].split("dur=")[1].split(";")[0]) < 50  # the inline_seconds bound, in ms
     assert ran(sparql(live_server, f"# again {attempt}\n" + text + "  # and again")) == "hit"  # the identical text: the result cache
     # Another parameter is another job: a worker answers it first.
     csv = sparql(live_server, text + "\n# csv", accept="text/csv")
