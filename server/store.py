@@ -361,7 +361,7 @@ class RemoteStore:
 
 
 def open_store(spec):
-    """Open the store an web/jobs.StoreSpec describes: an external endpoint, an on-disk store read-only,
+    """Open the store a web/jobs.StoreSpec describes: an external endpoint, an on-disk store read-only,
     or files loaded into memory."""
     if spec.location and spec.location.startswith(("http://", "https://")):
         return RemoteStore(spec.location)

@@ -23,9 +23,9 @@ from ..namespaces import BASE, FACT_KINDS, GRAPH, INFERRED_GRAPH, PREFIXES, SD, 
 from ..settings import Settings
 from ..store import GraphStore, open_store, prepare_disk_store
 from .executor import QueryPool, query_memory
-from .jobs import StoreSpec, Wall
 from .fairness import Accounts
 from .federation import FederationProxy
+from .jobs import StoreSpec, Wall
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
