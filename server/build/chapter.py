@@ -71,8 +71,18 @@ class Section:
     parent: str | None
 
 
+class _Lines:
+    """Text made of lines of the chapter's file (``raw``), read as one cleaned string."""
+
+    raw: list[str]
+
+    @property
+    def text(self) -> str:
+        return clean(" ".join(self.raw))
+
+
 @dataclass
-class Passage:
+class Passage(_Lines):
     locator: str
     section: str
     number: int
@@ -80,21 +90,13 @@ class Passage:
     raw: list[str] = field(default_factory=list)
     is_heading: bool = False
 
-    @property
-    def text(self) -> str:
-        return clean(" ".join(self.raw))
-
 
 @dataclass
-class Footnote:
+class Footnote(_Lines):
     number: int
     lines: list[int] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
     called_from: str | None = None
-
-    @property
-    def text(self) -> str:
-        return clean(" ".join(self.raw))
 
 
 @dataclass
