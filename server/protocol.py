@@ -85,6 +85,7 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _BLANKS = re.compile(r"\s+")
+MEMO_TEXT = 16384  # a longer query text is normalized each time, not remembered
 _PN_CHARS = r"\w\-\u00B7\u0300-\u036F\u203F-\u2040"
 _PN_PREFIX = rf"(?:[^\W\d_](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?)?"
 _IRIREF = r"<[^<>\"{}|^`\x00-\x20]*>"
@@ -115,6 +116,22 @@ def normalize_query(query: str) -> str:
     >>> normalize_query("ASK {  ?s ex:a\\\\# '#  kept'  # gone\\n  <x#y> }\\n#gone too\\n")
     "ASK { ?s ex:a\\\\# '#  kept' <x#y> }"
     """
+    if len(query) > MEMO_TEXT or any(mark in query for mark in ('"""', "'''", "\\\n", "\r")):
+        return _normalize_tokens(query)
+    # Without a triple-quoted string, an escaped line end or a bare CR (what lets a token or a comment span or end a
+    # line otherwise), a line whose first character other than a space or tab is '#' is a comment: such lines (a
+    # named query's header, a cache-busting line) go at once, and the tokens of the rest are read once for all the
+    # texts that differ only there.
+    return _normalize_lines("\n".join(line for line in query.split("\n") if not line.lstrip(" \t").startswith("#")))
+
+
+@functools.lru_cache(maxsize=256)
+def _normalize_lines(query: str) -> str:
+    return _normalize_tokens(query)
+
+
+def _normalize_tokens(query: str) -> str:
+    """normalize_query by reading every token."""
     pieces, blank, position = [], [], 0
     for match in _TOKEN.finditer(query):
         blank.append(query[position:match.start()])

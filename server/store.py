@@ -174,6 +174,11 @@ def write_solutions(solutions, out, fmt: str) -> None:
     solutions.serialize(out, format=SOLUTION_FORMATS[fmt])
 
 
+def solutions_bytes(solutions, fmt: str) -> bytes:
+    """SELECT solutions in a format of SOLUTION_FORMATS, written by the engine in one call (it releases the GIL)."""
+    return solutions.serialize(format=SOLUTION_FORMATS[fmt])
+
+
 def convert_solutions(data: bytes, source: str, fmt: str) -> bytes:
     """Solutions written in format ``source`` rewritten in format ``fmt`` (both of SOLUTION_FORMATS), by the engine."""
     return ox.parse_query_results(data, format=SOLUTION_FORMATS[source]).serialize(format=SOLUTION_FORMATS[fmt])

@@ -248,6 +248,34 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
     assert ran(sparql(live_server, text.replace(marker, marker + " # not a comment"))) == "worker"
 
 
+
+def test_known_queries_that_arrive_together_are_all_answered_in_the_serving_process_alike(live_server):
+    """Requests that come in the same turn of the event loop, or while others are in flight, run their known query
+    in request threads (the engine releases the GIL, so two use both cores; bench/README.md has the throughput);
+    each gets the answer the worker gave, byte for byte."""
+    marker = uuid.uuid4().hex
+    text = f'SELECT ?s ?label WHERE {{ ?s rdfs:label ?label FILTER(?label != "{marker}") }} ORDER BY ?s ?label LIMIT 200'
+    accept = "application/sparql-results+json"
+    first = sparql(live_server, text + "\n# first", accept=accept)
+    for attempt in range(4):  # a first run slowed past inline_seconds by a loaded machine is not remembered as cheap
+        if ran(sparql(live_server, text + f"\n# warm {attempt}", accept=accept)) == "inline":
+            break
+    host, port = live_server.removeprefix("http://").split(":")
+    connections = [http.client.HTTPConnection(host, int(port), timeout=30) for _ in range(4)]
+    answers = []
+    for turn in range(25):
+        for n, connection in enumerate(connections):  # four requests on the wire before any answer is read
+            query = urllib.parse.quote_plus(f"{text}\n# {turn} {n}")
+            connection.request("GET", f"/sparql?query={query}", headers={"Accept": accept})
+        for connection in connections:
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Server-Timing"), response.read()))
+    for connection in connections:
+        connection.close()
+    assert len(answers) == 100 and {status for status, _, _ in answers} == {200}
+    assert {timing.rsplit('desc="', 1)[1] for _, timing, _ in answers} == {'inline"'}
+    assert {body for _, _, body in answers} == {first.content} and first.json()["results"]["bindings"]
+
 VARYING = {"date", "etag", "server-timing"}  # the clock, the text's own ETag, where and how long it ran
 
 
@@ -376,3 +404,11 @@ def test_serve_data_serves_any_rdf_files(server_factory, tmp_path):
     names = [row["g"]["value"] for row in graphs["results"]["bindings"]]
     assert "http://ex/g1" in names and "http://ex/g2" in names and any(n.endswith("more.ttl") for n in names)
     assert sparql(base, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").json()["results"]["bindings"][0]["n"]["value"] == "3"
+
+
+@given(st.text(st.sampled_from("#'\"<>\\ \t\r\n\x0bax{}.?"), max_size=40))
+def test_normalizing_a_query_line_by_line_gives_what_reading_every_token_gives(text):
+    """The memo of cheap queries keys on protocol.normalize_query, whose shortcut (comment lines dropped, no tokens
+    read) must give the same text as reading every token: two queries that differ only in comments and blanks share
+    a key, and two that share a key are one query."""
+    assert protocol.normalize_query(text) == protocol._normalize_tokens(text)

@@ -116,12 +116,14 @@ class Reply:
         return next((value.split(";")[0] for name, value in self.headers if name == "Content-Type"), None)
 
 
-def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False, within: float | None = None) -> Reply | None:
+def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False, within: float | None = None,
+           defer: bool = False):
     """The reply to a job whose query passed the protocol checks: 304 when one of the client's ``etags`` is the
     answer's, the cached answer, or the query's answer (in this thread for a job known to be cheap, else in a
     query worker, which also checks its SERVICE clauses and nesting).  ``known_only``: None instead of sending the
-    job to a query worker (and, with ``within``, also for a known job that took longer).  A federated answer (one
-    that called SERVICE endpoints) is neither cached nor validated.
+    job to a query worker (and, with ``within``, also for a known job that took longer); with ``defer`` as well, a
+    known job's reply is not made here but returned as a function that makes it (for another thread to call).  A
+    federated answer (one that called SERVICE endpoints) is neither cached nor validated.
 
     Raises the errors of QueryPool.run (TooManyRequests when ``client`` has used its budget...).
     """
@@ -132,9 +134,20 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     cached = service.cache.get(key)
     if cached is not None:
         return _answer_reply(service, *cached, etag=etag, timing='cache;desc="hit"')
-    result = service.pool.run_inline(job, client, within) if known_only else service.pool.run(job, client)
-    if result is None:
+    if not known_only:
+        return _fresh_reply(service, key, etag, service.pool.run(job, client))
+    known = service.pool.known(job, within)
+    if known is None:
         return None
+
+    def run() -> Reply:
+        return _fresh_reply(service, key, etag, service.pool.run_known(job, known, client))
+
+    return run if defer else run()
+
+
+def _fresh_reply(service, key: str, etag: str, result) -> Reply:
+    """The reply of an answer the engine just made, which the result cache keeps unless it is federated."""
     entry = (result.body, result.format, result.rows, result.limit)
     timing = f'query;dur={result.seconds * 1000:.2f};desc="{"inline" if result.inline else "worker"}"'
     if result.federated:
@@ -194,11 +207,19 @@ class FastPath:
         return [body]
 
     def reply(self, query_string: str, accept: str | None, if_none_match: str | None, client: str, base: str,
-              within: float | None = None) -> tuple[str, list, bytes] | None:
+              within: float | None = None, defer: bool = False):
         """The status line, headers and body of the answer to ``GET /sparql?<query_string>`` when it needs no query
         worker (and, with ``within``, no known job that took longer than that), else None: the Flask view answers.
-        The HTTP server calls this in its event loop with a small ``within``, the WSGI path without."""
-        reply = self._reply(query_string, accept, if_none_match, client, base, within)
+        The HTTP server calls this in its event loop with a small ``within``, the WSGI path without.  With ``defer``,
+        a known job is not run here: the answer is a function that runs it and gives the same triple, or None when
+        it fails (the Flask view then answers it in the error shape), for a request thread to call."""
+        reply = self._guarded(lambda: self._reply(query_string, accept, if_none_match, client, base, within, defer))
+        if callable(reply):
+            return lambda: self._triple(self._guarded(reply))
+        return self._triple(reply)
+
+    @staticmethod
+    def _triple(reply: Reply | None) -> tuple[str, list, bytes] | None:
         if reply is None:
             return None
         headers = reply.headers + list(common_headers("/sparql", reply.mimetype).items())
@@ -206,22 +227,28 @@ class FastPath:
             headers.append(("Content-Length", str(len(reply.body))))
         return f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers, reply.body
 
-    def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, base: str,
-               within: float | None) -> Reply | None:
-        if not text or len(text) > self.limit:
-            return None
+    @staticmethod
+    def _guarded(make):
+        """What ``make()`` gives; None when it raises: the view raises a RakgError again (a spent budget, say) and
+        answers it in the error shape, and logs a fault as every other."""
         try:
-            values = MultiDict(protocol.parse_parameters(text.encode("latin-1")))
-            query = protocol.single_query(values)
-            if query is None or not query.strip() or "update" in values:
-                return None
-            job = _job(self.service, query, accept, values, base)
-            return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within)
-        except RakgError:  # e.g. a spent budget: the view raises it again and answers it in the error shape
+            return make()
+        except RakgError:
             return None
-        except Exception:  # noqa: BLE001 - a fault: logged here, and the view answers (or logs) it as every other
+        except Exception:  # noqa: BLE001
             log.exception("the fast path failed on GET /sparql; the Flask view answers instead")
             return None
+
+    def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, base: str,
+               within: float | None, defer: bool):
+        if not text or len(text) > self.limit:
+            return None
+        values = MultiDict(protocol.parse_parameters(text.encode("latin-1")))
+        query = protocol.single_query(values)
+        if query is None or not query.strip() or "update" in values:
+            return None
+        job = _job(self.service, query, accept, values, base)
+        return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within, defer=defer)
 
 
 @api.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

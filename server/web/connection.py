@@ -199,30 +199,62 @@ class HttpConnection(asyncio.Protocol):
         self.busy = True
         request = self.queue.pop(0)
         self.server.in_flight += 1
-        if not (request["method"] == "GET" and self.server.fast and self._answer_here(request)):
+        if request["method"] == "GET" and self.server.fast:
+            self.loop.call_soon(self._start, request)  # once every request that came with this one is counted
+        else:
             self.server.threads.submit(self._answer, request)
 
-    def _answer_here(self, request: dict) -> bool:
-        """Answer a GET of /sparql in the event loop when that costs no more than a cache lookup or a query known to
-        take at most LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  False: a thread
-        answers it."""
+    def _start(self, request: dict) -> None:
+        """Answer a GET of /sparql here when that costs no more than a cache lookup or a query known to take at most
+        LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  A known query runs here only
+        when it is the one request in flight; with others (those that came in the same turn of the loop, those in
+        threads) it runs in a request thread, where the engine releases the GIL, so that two answers use both
+        cores.  Any other request is answered by the app in a request thread."""
+        alone = self.server.in_flight <= 1
+        reply = self._fast_reply(request, LOOP_SECONDS if alone else None, defer=not alone) if not self.closing else None
+        if callable(reply):
+            self.server.threads.submit(self._answer_known, request, reply)
+        elif reply is not None:
+            keep_alive = self._keep_alive(request)
+            self._write(self._reply_bytes(request, reply, keep_alive))
+            self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+            self._done(keep_alive)
+        else:
+            self.server.threads.submit(self._answer, request)
+
+    def _fast_reply(self, request: dict, within: float | None, defer: bool):
+        """The fast path's answer to a GET of /sparql (a status line, headers and body), a function that makes it in
+        another thread (``defer``, for a known query), or None: the app answers."""
         path, _, query = request["url"].partition(b"?")
         if path != b"/sparql" or not query:
-            return False
-        started = time.perf_counter()
+            return None
+        request["started"] = time.perf_counter()
         headers = {name.lower(): value for name, value in request["headers"] if name.lower() in (b"accept", b"if-none-match", b"host")}
         accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
         host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
-        reply = self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
-                                 self.client, f"http://{host}/sparql", LOOP_SECONDS)
+        return self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
+                                self.client, f"http://{host}/sparql", within, defer)
+
+    def _answer_known(self, request: dict, make) -> None:
+        """In a request thread: make the fast path's answer to a known query, or let the app answer when that fails."""
+        reply = make()
         if reply is None:
-            return False
-        status, response_headers, body = reply
-        keep_alive = request["keep_alive"] and not self.closing and not (self.last and not self.queue)
-        self._write(self._head(request, {"status": status, "headers": response_headers}, None, keep_alive) + body)
-        self.server.access(self.client, "GET", request["url"], request["version"], status[:3], time.perf_counter() - started)
-        self._done(keep_alive)
-        return True
+            return self._answer(request)
+        keep_alive = self._keep_alive(request)
+        try:
+            data = self._reply_bytes(request, reply, keep_alive)
+        except Exception:  # noqa: BLE001 - a fault: logged, and the app answers
+            log.exception("the fast path's answer could not be written: %r", request.get("url"))
+            return self._answer(request)
+        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+        self.loop.call_soon_threadsafe(self._finish, data, keep_alive, 0.0)
+
+    def _keep_alive(self, request: dict) -> bool:
+        return request["keep_alive"] and not self.closing and not (self.last and not self.queue)
+
+    def _reply_bytes(self, request: dict, reply: tuple[str, list, bytes], keep_alive: bool) -> bytes:
+        status, headers, body = reply
+        return self._head(request, {"status": status, "headers": headers}, None, keep_alive) + body
 
     def _answer(self, request: dict) -> None:
         """In a request thread: run the app and hand its answer to the event loop."""
@@ -271,7 +303,7 @@ class HttpConnection(asyncio.Protocol):
                 result.close()
         body = b"".join(chunks)
         status = int(response["status"][:3])
-        keep_alive = request["keep_alive"] and not self.closing and not (self.last and len(self.queue) == 0)
+        keep_alive = self._keep_alive(request)
         head = self._head(request, response, len(body), keep_alive)
         delay = 0.0
         if status in (429, 503):

@@ -195,39 +195,50 @@ class QueryPool:
         limit, QueryError (400) when the engine overflows its stack, RakgError (500) on any other worker crash.
         """
         key = self._memo_key(job) if self.inline is not None else None
-        plan = self._known(key) if key is not None else None
+        plan = self._lookup(key) if key is not None else None
         if plan is not None:
-            return self._execute_inline(job, key, plan, client)
+            return self.run_known(job, (key, plan), client)
         answer = self._in_worker(job, client)
         if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
             self._remember(key, answer.seconds, answer.plan)
         return answer
 
-    def run_inline(self, job: Job, client: str = "local", within: float | None = None):
-        """Run a job in this thread if it is known to be cheap (and took at most ``within`` seconds, when given);
-        returns a store.Answer, or None for any other job.
+    def known(self, job: Job, within: float | None = None) -> tuple[Job, Plan] | None:
+        """The memo's key and plan of a job known to be cheap (that took at most ``within`` seconds, when given),
+        for :meth:`run_known`; None for any other job."""
+        if self.inline is None:
+            return None
+        key = self._memo_key(job)
+        plan = self._lookup(key, within)
+        return None if plan is None else (key, plan)
+
+    def _lookup(self, key: Job, within: float | None = None) -> Plan | None:
+        with self.free:
+            known = self.cheap.get(key)
+            if known is None or (within is not None and known[1] > within):
+                return None
+            self.cheap.move_to_end(key)
+            return known[2]
+
+    def run_known(self, job: Job, known: tuple[Job, Plan], client: str = "local"):
+        """Run a job :meth:`known` found cheap, in this thread; returns a store.Answer.  Its memo keeps the time of
+        this run (a worker's first run is the slowest).
 
         Raises the RakgError of :func:`execute`.
         """
-        key = self._memo_key(job) if self.inline is not None else None
-        plan = self._known(key, within) if key is not None else None
-        if plan is None:
-            return None
-        return self._execute_inline(job, key, plan, client)
+        key, plan = known
+        answer = execute(self.inline, job, plan=plan)
+        answer.inline = True
+        self.accounts.charge(client, answer.seconds)
+        with self.free:
+            if key in self.cheap:
+                self.cheap[key] = (self.cheap[key][0], answer.seconds, plan)
+        return answer
 
     @staticmethod
     def _memo_key(job: Job) -> Job:
         return Job(protocol.normalize_query(job.query), job.fmt_accept, job.fmt_param, job.max_rows, job.include_inferred,
                    job.max_bytes, job.default_graph_uris, job.named_graph_uris, job.base_iri)
-
-    def _known(self, key: Job, within: float | None = None) -> Plan | None:
-        """The plan of a job known to be cheap (that took at most ``within`` seconds, when given), else None."""
-        with self.free:
-            known = self.cheap.get(key)
-            if known is not None and (within is None or known[1] <= within):
-                self.cheap.move_to_end(key)
-                return known[2]
-        return None
 
     def _remember(self, key: Job, seconds: float, plan: Plan) -> None:
         size = len(key.query)
@@ -238,16 +249,6 @@ class QueryPool:
             self.cheap_bytes += size
             while self.cheap_bytes > MEMO_BYTES:
                 self.cheap_bytes -= self.cheap.popitem(last=False)[1][0]
-
-    def _execute_inline(self, job: Job, key: Job, plan: Plan, client: str):
-        """Run a known job here; its memo keeps the time of this run (a worker's first run is the slowest)."""
-        answer = execute(self.inline, job, plan=plan)
-        answer.inline = True
-        self.accounts.charge(client, answer.seconds)
-        with self.free:
-            if key in self.cheap:
-                self.cheap[key] = (self.cheap[key][0], answer.seconds, plan)
-        return answer
 
     def _in_worker(self, job: Job, client: str):
         self.accounts.check_budget(client)

@@ -5,10 +5,10 @@ job known to be cheap (server/web/executor.py decides where a job runs)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import protocol, syntax
-from ..answers import serialize
+from ..answers import serialize, serialize_whole
 from ..errors import BadGateway, GatewayTimeout, QueryError
 from ..store import QUERY_PREFIXES
 
@@ -47,11 +47,15 @@ class Job:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a worker learnt of a query, so that running it again inline costs less: its form and the predeclared
-    prefixes its text names (the engine then declares those only)."""
+    """What a run taught of a job, so that running it again inline costs less: its form, the predeclared prefixes
+    its text names (the engine then declares those only) and, when its answer was whole (no limit cut it), the
+    format negotiated and the rows: the engine then writes that format at once, which gives the same bytes
+    (the data never changes while the server runs and the engine is deterministic)."""
 
     form: str
     prefixes: tuple[tuple[str, str], ...]
+    fmt: str | None = None
+    rows: int = 0
 
 
 def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None, plan: Plan | None = None):
@@ -75,8 +79,13 @@ def execute(store, job: Job, wall: Wall | None = None, relay: str | None = None,
         query = syntax.route(query, services, lambda endpoint: f"{relay}/federation/{allowed.index(endpoint)}")
     try:
         result = _query(store, query, job, dict(plan.prefixes))
-        fmt = protocol.negotiate(plan.form, job.fmt_accept, job.fmt_param, lenient=True)
-        answer = serialize(result, fmt, job.max_rows, job.max_bytes)
+        if plan.fmt:
+            answer = serialize_whole(result, plan.fmt, plan.rows)
+        else:
+            fmt = protocol.negotiate(plan.form, job.fmt_accept, job.fmt_param, lenient=True)
+            answer = serialize(result, fmt, job.max_rows, job.max_bytes)
+            if not answer.limit and not services:
+                plan = replace(plan, fmt=fmt, rows=answer.rows)
     except ValueError as error:  # the store maps the engine's errors; this is a graph IRI it cannot take
         if services:
             raise BadGateway(_service_failure(services, "sent an answer that cannot be read")) from None
