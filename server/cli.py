@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -183,7 +184,6 @@ def stats(config_file) -> None:
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")
 def serve(config_file, data, **options) -> None:
     """Serve the SPARQL endpoint, linked-data pages and web UI (builds the graph first if the sources changed)."""
-    from .build.pipeline import build_if_stale
     from .web.serve import run
 
     overrides = {k: v for k, v in options.items() if v is not None}
@@ -192,10 +192,40 @@ def serve(config_file, data, **options) -> None:
     try:
         settings = load_settings(overrides, config_file=config_file)
         if not settings.data_files:
-            build_if_stale(settings, echo=click.echo)
+            _build_if_stale_in_child(settings)
         run(settings, echo=click.echo)
     except RakgError as error:
         _fail(error)
+
+
+def _build_if_stale_in_child(settings) -> None:
+    """build_if_stale in a forked child, so that `rakg serve`'s supervisor, which lives as long as the server, never
+    holds the build's libraries (rdflib, pySHACL, owlready2: some 40 MB); the child says what it did or why it
+    failed.  Exits with the child's code when it failed."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            from .build.pipeline import build_if_stale
+
+            build_if_stale(settings, echo=click.echo)
+            code = 0
+        except RakgError as error:
+            try:
+                _fail(error)
+            except SystemExit as exit_:
+                code = exit_.code
+        except BaseException:  # noqa: BLE001 - a fault: shown, and the parent exits
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code != 0:
+        sys.exit(code if code > 0 else 1)
 
 
 @main.command()

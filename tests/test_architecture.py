@@ -242,3 +242,17 @@ def test_a_clean_tree_has_no_problem(tmp_path):
         "server/build/rules.py": "from .. import store\n",
     })
     assert problems(root) == []
+
+
+def test_the_supervisor_of_rakg_serve_loads_no_engine_and_no_build_library():
+    """`rakg serve`'s supervisor lives as long as the server and holds no data: the build check runs in a forked
+    child (cli._build_if_stale_in_child), so the supervisor never loads rdflib, pySHACL, owlready2, pyoxigraph or
+    Flask (with them it held some 40 MB for the server's whole life)."""
+    import subprocess
+    import sys
+
+    heavy = "rdflib pyshacl owlready2 pyoxigraph flask lark werkzeug".split()
+    code = ("import sys, server.cli, server.web.serve; "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(heavy)!r}))")
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]", f"the supervisor loads {loaded}"
