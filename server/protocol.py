@@ -118,16 +118,9 @@ def normalize_query(query: str) -> str:
     """
     if len(query) > MEMO_TEXT or any(mark in query for mark in ('"""', "'''", "\\\n", "\r")):
         return _normalize_tokens(query)
-    # Without a triple-quoted string, an escaped line end or a bare CR (what lets a token or a comment span or end a
-    # line otherwise), a line whose first character other than a space or tab is '#' is a comment: such lines (a
-    # named query's header, a cache-busting line) go at once, and the tokens of the rest are read once for all the
-    # texts that differ only there.
+    # With no triple-quoted string, escaped line end or bare CR, a line whose first character other than a space or
+    # tab is '#' is a comment: such lines (a header, a cache-busting line) go first, and the rest is read once (lru).
     return _normalize_lines("\n".join(line for line in query.split("\n") if not line.lstrip(" \t").startswith("#")))
-
-
-@functools.lru_cache(maxsize=256)
-def _normalize_lines(query: str) -> str:
-    return _normalize_tokens(query)
 
 
 def _normalize_tokens(query: str) -> str:
@@ -144,6 +137,9 @@ def _normalize_tokens(query: str) -> str:
     blank.append(query[position:])
     pieces.append(_BLANKS.sub(" ", "".join(blank)))
     return "".join(pieces).strip()
+
+
+_normalize_lines = functools.lru_cache(maxsize=256)(_normalize_tokens)
 
 
 def _prologue(text: str) -> tuple[int, dict[str, str]]:

@@ -6,7 +6,8 @@ keep-alive connection may idle ``keepalive_timeout`` seconds; an over-long line,
 that overflows or a body announced twice is refused at once in the one error shape (400, 408, 413, 414, 431).  A
 GET of /sparql that the fast path can answer without a query worker, from its cache or with a query known to take
 at most LOOP_SECONDS, is answered in the event loop (a thread hand-off and the engine's return to the GIL cost
-more than such an answer); any other
+more than such an answer) when it is the only request in flight; with others in flight, its known query runs in a
+request thread instead, where the engine releases the GIL, so that two such answers use both cores.  Any other
 complete request takes one of the request threads, which run the WSGI app.  An answer of up to STREAM_BYTES is
 handed to the loop whole (its thread is free at once, however slowly the client reads), a longer one is streamed
 with back-pressure; answers of BIG_ANSWER bytes or more are written only within the server's budget of unsent
@@ -18,16 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
-import sys
 import threading
 import time
-from email.utils import formatdate
-from http import HTTPStatus
-from urllib.parse import unquote_to_bytes
 
 import httptools
+
+from .wire import HttpError, error_bytes, http_date, wsgi_environ
 
 log = logging.getLogger("rakg.http")
 STREAM_BYTES = 4 << 20  # a longer response is streamed from its thread with back-pressure instead of handed over whole
@@ -38,33 +36,6 @@ LOOP_SECONDS = 0.010  # a query known to take at most this long is answered in t
 MAX_URL_BYTES = 8190  # the request line: longer queries are POSTed (8 KB, as most servers and proxies allow)
 MAX_HEADER_BYTES = 65536  # all header lines of a request together
 MAX_HEADERS = 100
-log = logging.getLogger("rakg.http")
-
-
-_date = [0, ""]
-
-
-def http_date() -> str:
-    """The Date header line, made once a second."""
-    now = int(time.time())
-    if now != _date[0]:
-        _date[:] = [now, f"Date: {formatdate(now, usegmt=True)}"]
-    return _date[1]
-
-
-class HttpError(Exception):
-    """A request the server refuses before the app sees it (status and message of the error body)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
-def error_bytes(status: int, message: str, keep_alive: bool = False) -> bytes:
-    body = json.dumps({"status": status, "error": HTTPStatus(status).phrase, "message": message, "where": None}).encode()
-    head = (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\n"
-            f"Content-Length: {len(body)}\r\n" + ("" if keep_alive else "Connection: close\r\n") + "\r\n")
-    return head.encode("latin-1") + body
 
 
 class HttpConnection(asyncio.Protocol):
@@ -212,56 +183,42 @@ class HttpConnection(asyncio.Protocol):
         cores.  Any other request is answered by the app in a request thread."""
         alone = self.server.in_flight <= 1
         reply = self._fast_reply(request, LOOP_SECONDS if alone else None, defer=not alone) if not self.closing else None
-        if callable(reply):
-            self.server.threads.submit(self._answer_known, request, reply)
-        elif reply is not None:
-            keep_alive = self._keep_alive(request)
-            self._write(self._reply_bytes(request, reply, keep_alive))
-            self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
-            self._done(keep_alive)
-        else:
-            self.server.threads.submit(self._answer, request)
+        if reply is None or callable(reply):
+            self.server.threads.submit(self._answer, request, reply)
+            return
+        keep_alive = self._keep_alive(request)
+        self._write(self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2])
+        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+        self._done(keep_alive)
 
     def _fast_reply(self, request: dict, within: float | None, defer: bool):
         """The fast path's answer to a GET of /sparql (a status line, headers and body), a function that makes it in
         another thread (``defer``, for a known query), or None: the app answers."""
+        request["started"] = time.perf_counter()
         path, _, query = request["url"].partition(b"?")
         if path != b"/sparql" or not query:
             return None
-        request["started"] = time.perf_counter()
         headers = {name.lower(): value for name, value in request["headers"] if name.lower() in (b"accept", b"if-none-match", b"host")}
         accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
         host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
         return self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
                                 self.client, f"http://{host}/sparql", within, defer)
 
-    def _answer_known(self, request: dict, make) -> None:
-        """In a request thread: make the fast path's answer to a known query, or let the app answer when that fails."""
-        reply = make()
-        if reply is None:
-            return self._answer(request)
-        keep_alive = self._keep_alive(request)
-        try:
-            data = self._reply_bytes(request, reply, keep_alive)
-        except Exception:  # noqa: BLE001 - a fault: logged, and the app answers
-            log.exception("the fast path's answer could not be written: %r", request.get("url"))
-            return self._answer(request)
-        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
-        self.loop.call_soon_threadsafe(self._finish, data, keep_alive, 0.0)
-
     def _keep_alive(self, request: dict) -> bool:
         return request["keep_alive"] and not self.closing and not (self.last and not self.queue)
 
-    def _reply_bytes(self, request: dict, reply: tuple[str, list, bytes], keep_alive: bool) -> bytes:
-        status, headers, body = reply
-        return self._head(request, {"status": status, "headers": headers}, None, keep_alive) + body
-
-    def _answer(self, request: dict) -> None:
-        """In a request thread: run the app and hand its answer to the event loop."""
-        started = time.perf_counter()
+    def _answer(self, request: dict, make=None) -> None:
+        """In a request thread: the fast path's answer to a known query (``make`` makes it), else the app's (also
+        when ``make`` gives none), handed to the event loop."""
+        started = request.get("started") or time.perf_counter()
         status, keep_alive, data, delay = 500, False, None, 0.0
         try:
-            status, keep_alive, data, delay = self._run_app(request)
+            reply = make() if make else None
+            if reply is None:
+                status, keep_alive, data, delay = self._run_app(request)
+            else:
+                status, keep_alive = reply[0][:3], self._keep_alive(request)
+                data = self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2]
         except Exception:  # noqa: BLE001 - a fault outside the app's own handlers: logged, answered 500
             log.exception("request failed: %s %r", request.get("method"), request.get("url"))
             data = error_bytes(500, "internal error; the server log has the details")
@@ -289,7 +246,7 @@ class HttpConnection(asyncio.Protocol):
             response["status"], response["headers"] = status, headers
             return lambda data: None  # the legacy write() callable: our app never uses it
 
-        result = self.server.app(self._environ(request), start_response)
+        result = self.server.app(wsgi_environ(request, self.settings, self.client, self.port), start_response)
         try:
             chunks, size = [], 0
             iterator = iter(result)
@@ -373,28 +330,6 @@ class HttpConnection(asyncio.Protocol):
             if self.writable.is_set():  # a client that does not read its answer sends no further request
                 self.transport.resume_reading()
             self._expect_request(self.settings.keepalive_timeout, None)
-
-    def _environ(self, request: dict) -> dict:
-        path, _, query = request["url"].partition(b"?")
-        environ = {
-            "REQUEST_METHOD": request["method"], "SCRIPT_NAME": "", "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
-            "QUERY_STRING": query.decode("latin-1"), "SERVER_NAME": self.settings.host, "SERVER_PORT": str(self.settings.port),
-            "SERVER_PROTOCOL": f"HTTP/{request['version']}", "REMOTE_ADDR": self.client, "REMOTE_PORT": str(self.port),
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": request["body"], "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
-        }
-        request["body"].seek(0)
-        for name, value in request["headers"]:
-            key = name.decode("latin-1").upper().replace("-", "_")
-            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[key] = value.decode("latin-1")
-                continue
-            key = "HTTP_" + key
-            value = value.decode("latin-1")
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
-        if "CONTENT_LENGTH" not in environ and request["length"]:
-            environ["CONTENT_LENGTH"] = str(request["length"])  # a chunked body, now whole
-        return environ
 
     # --- timers and refusals -------------------------------------------------------------------------------
 
