@@ -78,8 +78,8 @@ def serialize(result, fmt: str, max_rows: int, max_bytes: int = 0) -> Answer:
 
 def serialize_whole(result, fmt: str, rows: int) -> Answer:
     """Serialize a result known to fit the limits (a run of the same job gave ``rows`` rows, uncut) in format
-    ``fmt``, by the engine in one call: the same bytes as :func:`serialize` without its TSV pass, and without the
-    GIL, so that two such answers are written at once on two cores."""
+    ``fmt``, by the engine in one call: what :func:`serialize` gives (the same bytes for solutions) without its TSV
+    pass, and without the GIL, so that two such answers are written at once on two cores."""
     kind = result_kind(result)
     if kind == "boolean":
         return Answer(_boolean(bool(result), fmt), fmt, 1, False)

@@ -14,7 +14,7 @@ from werkzeug.wsgi import get_current_url
 from .. import protocol
 from ..errors import (Forbidden, MethodNotAllowed, NotAcceptable, NotFound, PayloadTooLarge, QueryError, RakgError, UnsupportedMediaType)
 from .jobs import Job
-from .replies import common_headers
+from .replies import common_header_items
 
 api = Blueprint("api", __name__)
 log = logging.getLogger(__name__)
@@ -181,7 +181,7 @@ def _answer_reply(service, body: bytes, fmt: str, rows: int, limit: str, etag: s
 class FastPath:
     """WSGI middleware in front of the Flask app for the most frequent SPARQL requests: a GET of /sparql whose
     answer needs no query worker (a 304, a cached answer, or a job known to be cheap, see QueryPool.run).
-    It sends the same reply as the Flask view (:func:`answer`, the headers of :func:`errors.common_headers`)
+    It sends the same reply as the Flask view (:func:`answer`, the headers of :func:`replies.common_headers`)
     without Flask's request and response objects, which cost about a third of such a request.
 
     Every other request, and every one of these that would fail (over max_request_bytes, an ``update``
@@ -222,7 +222,7 @@ class FastPath:
     def _triple(reply: Reply | None) -> tuple[str, list, bytes] | None:
         if reply is None:
             return None
-        headers = reply.headers + list(common_headers("/sparql", reply.mimetype).items())
+        headers = [*reply.headers, *common_header_items("/sparql", reply.mimetype)]
         if reply.status != 304:
             headers.append(("Content-Length", str(len(reply.body))))
         return f"{reply.status} {HTTP_STATUS_CODES[reply.status]}", headers, reply.body

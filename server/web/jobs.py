@@ -49,8 +49,9 @@ class Job:
 class Plan:
     """What a run taught of a job, so that running it again inline costs less: its form, the predeclared prefixes
     its text names (the engine then declares those only) and, when its answer was whole (no limit cut it), the
-    format negotiated and the rows: the engine then writes that format at once, which gives the same bytes
-    (the data never changes while the server runs and the engine is deterministic)."""
+    format negotiated and the rows: the engine then writes that format at once, which gives the same answer
+    (the data never changes while the server runs and the engine is deterministic; blank nodes a CONSTRUCT makes
+    are named anew each run, as before)."""
 
     form: str
     prefixes: tuple[tuple[str, str], ...]
