@@ -215,6 +215,8 @@ def _build_if_stale_in_child(settings) -> None:
                 _fail(error)
             except SystemExit as exit_:
                 code = exit_.code
+        except KeyboardInterrupt:
+            code = 130
         except BaseException:  # noqa: BLE001 - a fault: shown, and the parent exits
             import traceback
 

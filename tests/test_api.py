@@ -248,7 +248,6 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
     assert ran(sparql(live_server, text.replace(marker, marker + " # not a comment"))) == "worker"
 
 
-
 def test_known_queries_that_arrive_together_are_all_answered_in_the_serving_process_alike(live_server):
     """Requests that come in the same turn of the event loop, or while others are in flight, run their known query
     in request threads (the engine releases the GIL, so two use both cores; bench/README.md has the throughput);
@@ -275,6 +274,7 @@ def test_known_queries_that_arrive_together_are_all_answered_in_the_serving_proc
     assert len(answers) == 100 and {status for status, _, _ in answers} == {200}
     assert {timing.rsplit('desc="', 1)[1] for _, timing, _ in answers} == {'inline"'}
     assert {body for _, _, body in answers} == {first.content} and first.json()["results"]["bindings"]
+
 
 VARYING = {"date", "etag", "server-timing"}  # the clock, the text's own ETag, where and how long it ran
 
