@@ -105,3 +105,73 @@ def test_the_budget_counts_running_queries_and_spares_cheap_ones():
     accounts.close(ticket, now=ticket.started + 1.2)
     assert accounts.used("a", now=ticket.started + 61.3) == 0, "spending leaves the window after a minute"
     assert accounts.used("b") == 0 and accounts.is_light("b")
+
+
+def test_known_queries_that_arrive_together_are_not_held_behind_requests_waiting_for_workers(server_factory):
+    """Known queries that arrive together run on the engine threads of their own (server/web/connection.py,
+    ``_start``), never behind the request threads: here both request threads wait on a query worker for seconds,
+    and four known queries sent at once are still answered at once."""
+    import http.client
+    import socket
+    import threading
+    import urllib.parse
+
+    base = server_factory("--query-timeout", "5", "--workers", "3", "--threads", "2", "--cache-entries", "0")
+    host, port = base.split("//")[1].split(":")
+    opened: list = []  # connections and sockets, closed at the end
+
+    def connect(address: str = "127.0.0.1") -> http.client.HTTPConnection:
+        opened.append(http.client.HTTPConnection(host, int(port), timeout=60, source_address=(address, 0)))
+        return opened[-1]
+
+    def send(connection, query: str) -> None:
+        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}))
+
+    def answer(connection) -> tuple[int, str]:
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Server-Timing") or ""
+
+    def raw_answer(sock) -> tuple[int, str]:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += sock.recv(65536)
+        head, _, body = data.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.split(": ", 1) for line in lines[1:])
+        while len(body) < int(headers["Content-Length"]):
+            body += sock.recv(65536)
+        return int(lines[0].split()[1]), headers.get("Server-Timing", "")
+
+    try:
+        warm = connect()
+        for attempt in range(5):  # a first run slowed past inline_seconds by a loaded machine is not remembered as cheap
+            send(warm, f"{CHEAP[1]} # warm {attempt}")
+            if 'desc="inline"' in answer(warm)[1]:
+                break
+        slow: list[int] = []
+        holders = [connect(f"127.0.0.{90 + n}") for n in range(2)]
+        threads = [threading.Thread(target=lambda c=c, n=n: (send(c, EXPENSIVE.replace("{}", str(n))), slow.append(answer(c)[0])))
+                   for n, c in enumerate(holders)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1.0)  # both request threads now wait on a worker, until the 5 s limit
+        requests = [(f"GET /sparql?{urllib.parse.urlencode({'query': f'{CHEAP[1]} # together {n}'})} HTTP/1.1\r\n"
+                     f"Host: {host}:{port}\r\n\r\n").encode() for n in range(4)]
+        together = [socket.create_connection((host, int(port)), timeout=60) for _ in requests]
+        opened.extend(together)
+        for sock, request in zip(together, requests):
+            sock.sendall(request[:-1])  # all but the last byte: the server waits for it
+        time.sleep(0.2)
+        started = time.monotonic()
+        for sock in together:  # the last bytes back to back, so that the loop reads most of them in one turn
+            sock.sendall(b"\n")
+        answers = [raw_answer(sock) for sock in together]
+        elapsed = time.monotonic() - started
+        for thread in threads:
+            thread.join(30)
+    finally:
+        for connection in opened:
+            connection.close()
+    assert [status for status, _ in answers] == [200] * 4 and all('desc="inline"' in timing for _, timing in answers), answers
+    assert slow == [503, 503] and elapsed < 2.5, (elapsed, slow)

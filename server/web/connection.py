@@ -6,8 +6,8 @@ keep-alive connection may idle ``keepalive_timeout`` seconds; an over-long line,
 that overflows or a body announced twice is refused at once in the one error shape (400, 408, 413, 414, 431).  A
 GET of /sparql that the fast path can answer without a query worker, from its cache or with a query known to take
 at most LOOP_SECONDS, is answered in the event loop (a thread hand-off and the engine's return to the GIL cost
-more than such an answer) when it is the only request in flight; with others in flight, its known query runs in a
-request thread instead, where the engine releases the GIL, so that two such answers use both cores.  Any other
+more than such an answer) unless other GETs arrive with it: then its known query runs on an engine thread, where
+the engine releases the GIL, so that two such answers use both cores.  Any other
 complete request takes one of the request threads, which run the WSGI app.  An answer of up to STREAM_BYTES is
 handed to the loop whole (its thread is free at once, however slowly the client reads), a longer one is streamed
 with back-pressure; answers of BIG_ANSWER bytes or more are written only within the server's budget of unsent
@@ -171,25 +171,52 @@ class HttpConnection(asyncio.Protocol):
         request = self.queue.pop(0)
         self.server.in_flight += 1
         if request["method"] == "GET" and self.server.fast:
+            self.server.fast_pending += 1
             self.loop.call_soon(self._start, request)  # once every request that came with this one is counted
         else:
             self.server.threads.submit(self._answer, request)
 
     def _start(self, request: dict) -> None:
         """Answer a GET of /sparql here when that costs no more than a cache lookup or a query known to take at most
-        LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  A known query runs here only
-        when it is the one request in flight; with others (those that came in the same turn of the loop, those in
-        threads) it runs in a request thread, where the engine releases the GIL, so that two answers use both
-        cores.  Any other request is answered by the app in a request thread."""
-        alone = self.server.in_flight <= 1
-        reply = self._fast_reply(request, LOOP_SECONDS if alone else None, defer=not alone) if not self.closing else None
-        if reply is None or callable(reply):
-            self.server.threads.submit(self._answer, request, reply)
+        LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  When other GETs came in the
+        same turn of the loop or such a query is running on the engine threads, the known query runs on an engine
+        thread instead, where the engine releases the GIL, so that two answers use both cores.  Any other request
+        is answered by the app in a request thread."""
+        together = self.server.fast_pending > 1
+        reply = self._fast_reply(request, LOOP_SECONDS, defer=together) if not self.closing else None
+        if callable(reply):
+            self.server.engine.submit(self._answer_known, request, reply)
+            return
+        self.server.fast_pending -= 1
+        if reply is None:
+            self.server.threads.submit(self._answer, request)
             return
         keep_alive = self._keep_alive(request)
         self._write(self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2])
         self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
         self._done(keep_alive)
+
+    def _answer_known(self, request: dict, make) -> None:
+        """On an engine thread: the fast path's answer to a known query, handed to the event loop; when ``make``
+        gives none (it failed), the app answers in a request thread."""
+        try:
+            reply = make()
+            if reply is not None:
+                keep_alive = self._keep_alive(request)
+                data = self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2]
+        except Exception:  # noqa: BLE001 - a fault: logged, and the app answers
+            log.exception("the fast path failed on %r; the app answers instead", request.get("url"))
+            reply = None
+        finally:
+            self.loop.call_soon_threadsafe(self._known_done)
+        if reply is None:
+            self.server.threads.submit(self._answer, request)
+            return
+        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+        self.loop.call_soon_threadsafe(self._finish, data, keep_alive, 0.0)
+
+    def _known_done(self) -> None:
+        self.server.fast_pending -= 1
 
     def _fast_reply(self, request: dict, within: float | None, defer: bool):
         """The fast path's answer to a GET of /sparql (a status line, headers and body), a function that makes it in
@@ -207,18 +234,12 @@ class HttpConnection(asyncio.Protocol):
     def _keep_alive(self, request: dict) -> bool:
         return request["keep_alive"] and not self.closing and not (self.last and not self.queue)
 
-    def _answer(self, request: dict, make=None) -> None:
-        """In a request thread: the fast path's answer to a known query (``make`` makes it), else the app's (also
-        when ``make`` gives none), handed to the event loop."""
+    def _answer(self, request: dict) -> None:
+        """In a request thread: run the app and hand its answer to the event loop."""
         started = request.get("started") or time.perf_counter()
         status, keep_alive, data, delay = 500, False, None, 0.0
         try:
-            reply = make() if make else None
-            if reply is None:
-                status, keep_alive, data, delay = self._run_app(request)
-            else:
-                status, keep_alive = reply[0][:3], self._keep_alive(request)
-                data = self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2]
+            status, keep_alive, data, delay = self._run_app(request)
         except Exception:  # noqa: BLE001 - a fault outside the app's own handlers: logged, answered 500
             log.exception("request failed: %s %r", request.get("method"), request.get("url"))
             data = error_bytes(500, "internal error; the server log has the details")

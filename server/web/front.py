@@ -56,9 +56,13 @@ class Server:
         self.fast = getattr(app.wsgi_app, "reply", None)  # api.FastPath: answers in the event loop (see HttpConnection._next)
         self.access = AccessLog(sys.stderr)
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="rakg-request")
+        # Known queries of at most LOOP_SECONDS that arrive together run here, on threads of their own: requests that
+        # wait for a query worker in the request threads never hold them up (see HttpConnection._start).
+        self.engine = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="rakg-engine")
         self.per_client: dict[str, int] = {}
         self.connections: set[HttpConnection] = set()
         self.in_flight = 0
+        self.fast_pending = 0  # GETs between their arrival and the fast path's answer (in the loop or on self.engine)
         self.buffered = 0  # bytes of answers written to connections and not yet sent (an upper bound between recounts)
         self.buffer_budget = settings.threads * settings.max_result_bytes  # the answers memory_limit counts in flight
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -90,6 +94,7 @@ class Server:
         for connection in list(self.connections):
             connection.transport.close()
         self.threads.shutdown(wait=False, cancel_futures=True)
+        self.engine.shutdown(wait=False, cancel_futures=True)
         self.access.flush()
 
     def _recount_now(self) -> None:
