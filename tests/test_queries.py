@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from server.answers import serialize, serialize_whole
 from server.catalog import load_catalog, results_json, same_results
+from server.protocol import query_form
 
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 CATALOG = load_catalog(QUERIES)
@@ -106,3 +108,15 @@ def test_lavrov_meetings_show_the_bbc_reports_date_beside_the_ceremonys_and_no_c
     [ceremony] = [r for r in rows_of(store, "lavrov-meetings") if r["event"].endswith("tac-accession-ceremony")]
     assert (ceremony["date"], ceremony["reportedOn"]) == ("2004-11-28", "2004-11-29")
     assert not bool(store.query("ASK { ?d a rakg:Discrepancy ; ?p fact:s2-1-2-footnote-22-bbc-report-2004-11-29 }"))
+
+
+@pytest.mark.parametrize("query", LOCAL, ids=lambda q: q.slug)
+def test_a_known_job_written_in_one_call_gives_the_bytes_of_the_first_answer(query, store):
+    """A job whose first answer was whole is answered again by answers.serialize_whole (web/jobs.Plan): the engine
+    writes the format at once, without the TSV pass of answers.serialize, and must give the same bytes."""
+    form = query_form(query.text)
+    formats = {"select": ["json", "xml", "csv", "tsv"], "ask": ["json", "xml"]}.get(form, ["turtle", "ntriples"])
+    for fmt in formats:
+        first = serialize(store.query(query.text), fmt, max_rows=10000, max_bytes=32_000_000)
+        again = serialize_whole(store.query(query.text), fmt, first.rows)
+        assert not first.limit and (again.body, again.rows) == (first.body, first.rows), f"{query.slug} as {fmt}"
