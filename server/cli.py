@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -199,35 +198,18 @@ def serve(config_file, data, **options) -> None:
 
 
 def _build_if_stale_in_child(settings) -> None:
-    """build_if_stale in a forked child, so that `rakg serve`'s supervisor, which lives as long as the server, never
-    holds the build's libraries (rdflib, pySHACL, owlready2: some 40 MB); the child says what it did or why it
-    failed.  Exits with the child's code when it failed."""
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            from .build.pipeline import build_if_stale
+    """build_if_stale in a forked child (build/children.Forked), so that `rakg serve`'s supervisor, which lives as
+    long as the server, never holds the build's libraries (rdflib, pySHACL, owlready2: some 40 MB).  Raises the
+    build's error."""
+    from .build.children import Forked
 
-            build_if_stale(settings, echo=click.echo)
-            code = 0
-        except RakgError as error:
-            try:
-                _fail(error)
-            except SystemExit as exit_:
-                code = exit_.code
-        except KeyboardInterrupt:
-            code = 130
-        except BaseException:  # noqa: BLE001 - a fault: shown, and the parent exits
-            import traceback
+    Forked(_build_if_stale, settings).result()
 
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if code != 0:
-        sys.exit(code if code > 0 else 1)
+
+def _build_if_stale(settings) -> None:
+    from .build.pipeline import build_if_stale
+
+    build_if_stale(settings, echo=click.echo)
 
 
 @main.command()

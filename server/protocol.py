@@ -116,11 +116,23 @@ def normalize_query(query: str) -> str:
     >>> normalize_query("ASK {  ?s ex:a\\\\# '#  kept'  # gone\\n  <x#y> }\\n#gone too\\n")
     "ASK { ?s ex:a\\\\# '#  kept' <x#y> }"
     """
-    if len(query) > MEMO_TEXT or any(mark in query for mark in ('"""', "'''", "\\\n", "\r")):
+    if len(query) > MEMO_TEXT:
         return _normalize_tokens(query)
-    # With no triple-quoted string, escaped line end or bare CR, a line whose first character other than a space or
-    # tab is '#' is a comment: such lines (a header, a cache-busting line) go first, and the rest is read once (lru).
-    return _normalize_lines("\n".join(line for line in query.split("\n") if not line.lstrip(" \t").startswith("#")))
+    return _normalize_lines(without_comment_lines(query))  # the tokens of the rest are read once (lru)
+
+
+def without_comment_lines(query: str) -> str:
+    """The query without the lines that are wholly comments (a named query's header, a cache-busting line): with
+    no triple-quoted string, escaped line end or bare CR in the text (what lets a token or a comment span or end a
+    line otherwise), a line whose first character other than a space or tab is '#' is a comment.  A text with one
+    of those is given back whole.
+
+    >>> without_comment_lines("# title\\n  #+ tags: x\\nASK { <x#y> ?p ?o } # kept")
+    'ASK { <x#y> ?p ?o } # kept'
+    """
+    if any(mark in query for mark in ('"""', "'''", "\\\n", "\r")):
+        return query
+    return "\n".join(line for line in query.split("\n") if not line.lstrip(" \t").startswith("#"))
 
 
 def _normalize_tokens(query: str) -> str:

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .errors import Forbidden, QueryError
-from .protocol import unknown_prefix
+from .protocol import unknown_prefix, without_comment_lines
 
 MAX_NESTING = 100  # brackets inside brackets
 MAX_DEPTH = 1000  # levels of the query's algebra: brackets, and every link of a chain (UNION, OPTIONAL, MINUS, operators, path steps)
@@ -126,15 +126,10 @@ def mentions_service(query: str) -> bool:
     return ("\\u" in query or "\\U" in query) and "service" in _UCHAR.sub(_decode_uchar, query).lower()
 
 
-# A line that begins with '#' (after blanks) and holds no triple quote, from line end to line end (the engine's: \r, \n).
-_COMMENT_LINE = re.compile(r"(?<![^\r\n])[ \t]*#(?:(?!\"\"\"|''')[^\r\n])*(?![^\r\n])")
-
-
 def needs_parse(query: str) -> bool:
     """Whether a parse could change what :func:`check` says (see the module's docstring).  The length that counts
-    leaves out the lines that begin with '#' (after blanks) and hold no triple quote: as an IRI or a short string
-    cannot span lines, each is a comment or lies inside a long string that it does not close, and neither nests
-    nor links anything (the named queries' headers are such lines).
+    leaves out the lines that are wholly comments (protocol.without_comment_lines; the named queries' headers are
+    such lines), which neither nest nor link anything.
 
     >>> header = "#+ description: " + "x" * QUICK_LENGTH + "\\n"
     >>> needs_parse(header + "SELECT * { ?s ?p ?o }"), needs_parse("SELECT * { ?s ?p '" + "x" * QUICK_LENGTH + "' }")
@@ -142,7 +137,7 @@ def needs_parse(query: str) -> bool:
     """
     if mentions_service(query) or query.count("(") + query.count("{") + query.count("[") > MAX_NESTING:
         return True
-    return len(query) > QUICK_LENGTH and len(query) - sum(map(len, _COMMENT_LINE.findall(query))) > QUICK_LENGTH
+    return len(query) > QUICK_LENGTH and len(without_comment_lines(query)) > QUICK_LENGTH
 
 
 def analyze(query: str, prefixes: dict[str, str], base: str | None = None) -> Analysis:

@@ -183,7 +183,7 @@ class HttpConnection(asyncio.Protocol):
         thread instead, where the engine releases the GIL, so that two answers use both cores.  Any other request
         is answered by the app in a request thread."""
         together = self.server.fast_pending > 1
-        reply = self._fast_reply(request, LOOP_SECONDS, defer=together) if not self.closing else None
+        reply = self._fast_reply(request, defer=together) if not self.closing else None
         if callable(reply):
             self.server.engine.submit(self._answer_known, request, reply)
             return
@@ -191,9 +191,8 @@ class HttpConnection(asyncio.Protocol):
         if reply is None:
             self.server.threads.submit(self._answer, request)
             return
-        keep_alive = self._keep_alive(request)
-        self._write(self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2])
-        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+        data, keep_alive = self._fast_bytes(request, reply)
+        self._write(data)
         self._done(keep_alive)
 
     def _answer_known(self, request: dict, make) -> None:
@@ -202,8 +201,7 @@ class HttpConnection(asyncio.Protocol):
         try:
             reply = make()
             if reply is not None:
-                keep_alive = self._keep_alive(request)
-                data = self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2]
+                data, keep_alive = self._fast_bytes(request, reply)
         except Exception:  # noqa: BLE001 - a fault: logged, and the app answers
             log.exception("the fast path failed on %r; the app answers instead", request.get("url"))
             reply = None
@@ -212,15 +210,21 @@ class HttpConnection(asyncio.Protocol):
         if reply is None:
             self.server.threads.submit(self._answer, request)
             return
-        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
         self.loop.call_soon_threadsafe(self._finish, data, keep_alive, 0.0)
 
     def _known_done(self) -> None:
         self.server.fast_pending -= 1
 
-    def _fast_reply(self, request: dict, within: float | None, defer: bool):
-        """The fast path's answer to a GET of /sparql (a status line, headers and body), a function that makes it in
-        another thread (``defer``, for a known query), or None: the app answers."""
+    def _fast_bytes(self, request: dict, reply: tuple[str, list, bytes]) -> tuple[bytes, bool]:
+        """The bytes of the fast path's answer and whether the connection stays open after it; logs the request."""
+        keep_alive = self._keep_alive(request)
+        self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
+        return self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2], keep_alive
+
+    def _fast_reply(self, request: dict, defer: bool):
+        """The fast path's answer to a GET of /sparql (a status line, headers and body) when it costs no more than a
+        query known to take at most LOOP_SECONDS, a function that makes it in another thread (``defer``, for a known
+        query), or None: the app answers."""
         request["started"] = time.perf_counter()
         path, _, query = request["url"].partition(b"?")
         if path != b"/sparql" or not query:
@@ -229,7 +233,7 @@ class HttpConnection(asyncio.Protocol):
         accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
         host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
         return self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
-                                self.client, f"http://{host}/sparql", within, defer)
+                                self.client, f"http://{host}/sparql", LOOP_SECONDS, defer)
 
     def _keep_alive(self, request: dict) -> bool:
         return request["keep_alive"] and not self.closing and not (self.last and not self.queue)

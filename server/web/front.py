@@ -53,7 +53,7 @@ class Server:
 
     def __init__(self, app, settings):
         self.app, self.settings = app, settings
-        self.fast = getattr(app.wsgi_app, "reply", None)  # api.FastPath: answers in the event loop (see HttpConnection._next)
+        self.fast = getattr(app.wsgi_app, "reply", None)  # api.FastPath: answers in the event loop (see HttpConnection._start)
         self.access = AccessLog(sys.stderr)
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="rakg-request")
         # Known queries of at most LOOP_SECONDS that arrive together run here, on threads of their own: requests that
