@@ -39,6 +39,7 @@ from .. import protocol, syntax
 from ..errors import QueryError, QueryTimeout, RakgError, ResourceLimit, ServerBusy
 from ..store import open_store
 from . import sandbox
+from .arena import run_on_own_thread
 from .fairness import Accounts
 from .jobs import Job, Plan, StoreSpec, Wall, execute
 from .zygote import Zygote
@@ -84,10 +85,16 @@ def _limit_memory(extra: int) -> None:
 
 
 def _serve_jobs(connection, store, wall: Wall, memory: int | None, retire_bytes: int) -> None:
-    """A worker's loop: start the relay to the federation proxy, cap the memory, then answer jobs until the
-    connection closes; asks to be replaced once it holds more than ``retire_bytes`` of its own (0: never)."""
+    """A worker's loop, on a thread of its own (arena.py: in a forked worker the main thread's allocations copy
+    pages it shares with the zygote): start the relay to the federation proxy, cap the memory, then answer jobs
+    until the connection closes; asks to be replaced once it holds more than ``retire_bytes`` of its own (0: never)."""
+    run_on_own_thread(lambda: _answer_jobs(connection, store, wall, memory, retire_bytes), "rakg-worker")
+
+
+def _answer_jobs(connection, store, wall: Wall, memory: int | None, retire_bytes: int) -> None:
     relay = f"http://127.0.0.1:{sandbox.start_relay(wall.federation_socket)}" if wall.federation_socket else None
     if memory:
+        bytearray(1 << 16)  # this thread's first allocation makes its arena, whose reserved addresses count
         _limit_memory(memory)
     counted = faulted_bytes()  # faults since this mark cannot exceed the memory the worker has made its own
     while True:

@@ -6,8 +6,9 @@ connections (``max_connections`` in all), beyond which the server answers 503 in
 Only a complete request takes one of the ``threads`` request threads, which run the WSGI app.
 
 ``run(settings, listen_fd, ready_fd)`` is the serving process that server/web/serve.py starts: it opens the store and
-forks the query workers' zygote before any thread starts (create_app), serves until SIGTERM, then stops accepting,
-lets the requests in flight finish (at most ``query_timeout`` * 2 + 10 seconds) and exits 0.
+forks the query workers' zygote before any thread starts (create_app), serves on a thread of its own (arena.py) until
+SIGTERM, then stops accepting, lets the requests in flight finish (at most ``query_timeout`` * 2 + 10 seconds) and
+exits 0.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from .arena import run_on_own_thread
 from .connection import HttpConnection
 
 log = logging.getLogger("rakg.http")
@@ -138,8 +140,6 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
 
     async def main() -> None:
         await server.start(sock)
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, stopping.set)
         if ready_fd is not None:
             os.write(ready_fd, b"ready\n")
             os.close(ready_fd)
@@ -148,11 +148,16 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
         log.info("stopping: no new connections, %d request(s) in flight", server.in_flight)
         await server.stop(settings.query_timeout * 2 + 10)
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        app.extensions["rakg"].close()
-        loop.close()
+    def serve() -> None:
+        try:
+            loop.run_until_complete(main())
+        finally:
+            app.extensions["rakg"].close()
+            loop.close()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stopping.set))
+    run_on_own_thread(serve, "rakg-loop")  # the loop, and the queries it answers, get a malloc arena of their own
 
 
 def main(argv: list[str] | None = None) -> None:
