@@ -314,12 +314,9 @@ class HttpConnection(asyncio.Protocol):
         return True
 
     def _head(self, request: dict, response: dict, length: int | None, keep_alive: bool) -> bytes:
-        lines = [f"HTTP/1.1 {response['status']}"]
-        names = set()
-        for name, value in response["headers"]:
-            names.add(name.lower())
-            lines.append(f"{name}: {value}")
-        if length is not None and "content-length" not in names and not response["status"].startswith(("1", "204", "304")):
+        lines = [f"HTTP/1.1 {response['status']}", *(f"{name}: {value}" for name, value in response["headers"])]
+        if (length is not None and not response["status"].startswith(("1", "204", "304"))
+                and all(name.lower() != "content-length" for name, _ in response["headers"])):
             lines.append(f"Content-Length: {length}")
         lines.append(http_date())
         if not keep_alive:

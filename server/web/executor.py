@@ -142,6 +142,15 @@ def _memory_message(memory: int | None) -> str:
     return f"the query needed more than {limit} and was stopped"
 
 
+@dataclass(slots=True)
+class KnownJob:
+    """A job of the memo: the bytes of its normalized text, the seconds its last run took, its plan."""
+
+    size: int
+    seconds: float
+    plan: Plan
+
+
 @dataclass
 class Worker:
     pid: int
@@ -166,8 +175,8 @@ class QueryPool:
         external = bool(spec.location) and spec.location.startswith(("http://", "https://"))
         self.inline = store if inline_seconds > 0 and not external else None  # over an external store the time is its own
         self.inline_seconds = inline_seconds
-        self.cheap: OrderedDict[Job, tuple[int, float, Plan]] = OrderedDict()  # jobs (normalized query) a worker answered
-        # within inline_seconds: the bytes of their text, the seconds they took, their plan
+        self.cheap: OrderedDict[tuple, KnownJob] = OrderedDict()  # jobs (normalized query, as a tuple: hashed and
+        # compared in C) that a worker answered within inline_seconds
         self.cheap_bytes = 0
         shared = store if spec.location is None else None  # a memory store is shared; others are opened again
         syntax.prepare()  # before the fork: every worker inherits the parser
@@ -202,60 +211,56 @@ class QueryPool:
         limit, QueryError (400) when the engine overflows its stack, RakgError (500) on any other worker crash.
         """
         key = self._memo_key(job) if self.inline is not None else None
-        plan = self._lookup(key) if key is not None else None
-        if plan is not None:
-            return self.run_known(job, (key, plan), client)
+        known = self._lookup(key) if key is not None else None
+        if known is not None:
+            return self.run_known(job, known, client)
         answer = self._in_worker(job, client)
-        if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key.query):
+        if key is not None and answer.seconds <= self.inline_seconds and not answer.federated and not syntax.mentions_service(key[0]):
             self._remember(key, answer.seconds, answer.plan)
         return answer
 
-    def known(self, job: Job, within: float | None = None) -> tuple[Job, Plan] | None:
-        """The memo's key and plan of a job known to be cheap (that took at most ``within`` seconds, when given),
-        for :meth:`run_known`; None for any other job."""
+    def known(self, job: Job, within: float | None = None) -> KnownJob | None:
+        """The memo's entry of a job known to be cheap (that took at most ``within`` seconds, when given), for
+        :meth:`run_known`; None for any other job."""
         if self.inline is None:
             return None
-        key = self._memo_key(job)
-        plan = self._lookup(key, within)
-        return None if plan is None else (key, plan)
+        return self._lookup(self._memo_key(job), within)
 
-    def _lookup(self, key: Job, within: float | None = None) -> Plan | None:
+    def _lookup(self, key: tuple, within: float | None = None) -> KnownJob | None:
         with self.free:
             known = self.cheap.get(key)
-            if known is None or (within is not None and known[1] > within):
+            if known is None or (within is not None and known.seconds > within):
                 return None
             self.cheap.move_to_end(key)
-            return known[2]
+            return known
 
-    def run_known(self, job: Job, known: tuple[Job, Plan], client: str = "local"):
+    def run_known(self, job: Job, known: KnownJob, client: str = "local"):
         """Run a job :meth:`known` found cheap, in this thread; returns a store.Answer.  Its memo keeps the time of
         this run (a worker's first run is the slowest).
 
         Raises the RakgError of :func:`execute`.
         """
-        key, plan = known
-        answer = execute(self.inline, job, plan=plan)
+        answer = execute(self.inline, job, plan=known.plan)
         answer.inline = True
         self.accounts.charge(client, answer.seconds)
-        with self.free:
-            if key in self.cheap:
-                self.cheap[key] = (self.cheap[key][0], answer.seconds, plan)
+        known.seconds = answer.seconds
         return answer
 
     @staticmethod
-    def _memo_key(job: Job) -> Job:
-        return Job(protocol.normalize_query(job.query), job.fmt_accept, job.fmt_param, job.max_rows, job.include_inferred,
-                   job.max_bytes, job.default_graph_uris, job.named_graph_uris, job.base_iri)
+    def _memo_key(job: Job) -> tuple:
+        """The job's fields, its query normalized (protocol.normalize_query)."""
+        return (protocol.normalize_query(job.query), job.fmt_accept, job.fmt_param, job.max_rows, job.include_inferred,
+                job.max_bytes, job.default_graph_uris, job.named_graph_uris, job.base_iri)
 
-    def _remember(self, key: Job, seconds: float, plan: Plan) -> None:
-        size = len(key.query)
+    def _remember(self, key: tuple, seconds: float, plan: Plan) -> None:
+        size = len(key[0])
         with self.free:
             if key in self.cheap or size > MEMO_BYTES:
                 return
-            self.cheap[key] = (size, seconds, plan)
+            self.cheap[key] = KnownJob(size, seconds, plan)
             self.cheap_bytes += size
             while self.cheap_bytes > MEMO_BYTES:
-                self.cheap_bytes -= self.cheap.popitem(last=False)[1][0]
+                self.cheap_bytes -= self.cheap.popitem(last=False)[1].size
 
     def _in_worker(self, job: Job, client: str):
         self.accounts.check_budget(client)

@@ -38,10 +38,18 @@ class AccessLog:
 
     def __init__(self, stream):
         self.stream, self.lines = stream, []
+        self.second, self.stamp = 0, ""
 
     def __call__(self, client: str, method: str, url: bytes, version: str, status, seconds: float) -> None:
-        self.lines.append(f'{time.strftime("%Y-%m-%d %H:%M:%S")} access {client} "{method} {url.decode("latin-1")[:200]} '
+        self.lines.append(f'{self._now()} access {client} "{method} {url[:200].decode("latin-1")} '
                           f'HTTP/{version}" {status} {seconds * 1000:.1f}ms\n')  # list.append is atomic: threads may call
+
+    def _now(self) -> str:
+        """The time of day, formatted once a second."""
+        now = int(time.time())
+        if now != self.second:
+            self.second, self.stamp = now, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        return self.stamp
 
     def flush(self) -> None:
         lines, self.lines = self.lines, []
