@@ -35,6 +35,8 @@ SETTINGS = (
     Setting("port", 8000, "Port the server listens on."),
     Setting("workers", 3, "Query worker processes: each runs one query whose cost is not known yet, and is killed at its limit."),
     Setting("threads", 8, "Request threads of the serving process (each runs the app for one complete request)."),
+    Setting("loops", 0, "Event loops of the serving process, each on a thread of its own with the connections dealt to it: it reads "
+            "their requests and answers cached and known-cheap queries itself, on all cores at once (the engine releases the GIL); 0: one per core."),
     Setting("header_timeout", 10.0, "Seconds a client has to send a request's line and headers (408 beyond); an idle new connection is closed then."),
     Setting("body_timeout", 30.0, "Seconds a client has to send a request's body (408 beyond), and most seconds it may read nothing of a streamed answer."),
     Setting("keepalive_timeout", 5.0, "Seconds a keep-alive connection may idle between requests before it is closed."),
@@ -75,6 +77,7 @@ class Settings:
     port: int
     workers: int
     threads: int
+    loops: int
     header_timeout: float
     body_timeout: float
     keepalive_timeout: float

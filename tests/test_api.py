@@ -249,9 +249,9 @@ def test_a_query_a_worker_answered_cheaply_runs_inline_when_it_comes_again_with_
 
 
 def test_known_queries_that_arrive_together_are_all_answered_in_the_serving_process_alike(live_server):
-    """Requests that come in the same turn of the event loop, or while such a query runs, run their known query on
-    the engine threads (the engine releases the GIL, so two use both cores; bench/README.md has the throughput);
-    each gets the answer the worker gave, byte for byte."""
+    """Requests on four connections at once, which the server deals out to its event loops (one per core; the
+    engine releases the GIL, so they answer at once; bench/README.md has the throughput), run their known query in
+    the serving process; each gets the answer the worker gave, byte for byte."""
     marker = uuid.uuid4().hex
     text = f'SELECT ?s ?label WHERE {{ ?s rdfs:label ?label FILTER(?label != "{marker}") }} ORDER BY ?s ?label LIMIT 200'
     accept = "application/sparql-results+json"

@@ -108,9 +108,9 @@ def test_the_budget_counts_running_queries_and_spares_cheap_ones():
 
 
 def test_known_queries_that_arrive_together_are_not_held_behind_requests_waiting_for_workers(server_factory):
-    """Known queries that arrive together run on the engine threads of their own (server/web/connection.py,
-    ``_start``), never behind the request threads: here both request threads wait on a query worker for seconds,
-    and four known queries sent at once are still answered at once."""
+    """Known queries are answered in the event loops that read them (server/web/front.py, Lane), never behind the
+    request threads: here both request threads wait on a query worker for seconds, and four known queries sent at
+    once are still answered at once."""
     import http.client
     import socket
     import threading

@@ -116,14 +116,12 @@ class Reply:
         return next((value.split(";")[0] for name, value in self.headers if name == "Content-Type"), None)
 
 
-def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False, within: float | None = None,
-           defer: bool = False):
+def answer(service, job: Job, etags: ETags, client: str, known_only: bool = False, within: float | None = None):
     """The reply to a job whose query passed the protocol checks: 304 when one of the client's ``etags`` is the
     answer's, the cached answer, or the query's answer (in this thread for a job known to be cheap, else in a
     query worker, which also checks its SERVICE clauses and nesting).  ``known_only``: None instead of sending the
-    job to a query worker (and, with ``within``, also for a known job that took longer); with ``defer`` as well, a
-    known job's reply is not made here but returned as a function that makes it (for another thread to call).  A
-    federated answer (one that called SERVICE endpoints) is neither cached nor validated.
+    job to a query worker (and, with ``within``, also for a known job that took longer).  A federated answer (one
+    that called SERVICE endpoints) is neither cached nor validated.
 
     Raises the errors of QueryPool.run (TooManyRequests when ``client`` has used its budget...).
     """
@@ -139,11 +137,7 @@ def answer(service, job: Job, etags: ETags, client: str, known_only: bool = Fals
     known = service.pool.known(job, within)
     if known is None:
         return None
-
-    def run() -> Reply:
-        return _fresh_reply(service, key, etag, service.pool.run_known(job, known, client))
-
-    return run if defer else run()
+    return _fresh_reply(service, key, etag, service.pool.run_known(job, known, client))
 
 
 def _fresh_reply(service, key: str, etag: str, result) -> Reply:
@@ -207,16 +201,11 @@ class FastPath:
         return [body]
 
     def reply(self, query_string: str, accept: str | None, if_none_match: str | None, client: str, base: str,
-              within: float | None = None, defer: bool = False):
+              within: float | None = None):
         """The status line, headers and body of the answer to ``GET /sparql?<query_string>`` when it needs no query
         worker (and, with ``within``, no known job that took longer than that), else None: the Flask view answers.
-        The HTTP server calls this in its event loop with a small ``within``, the WSGI path without.  With ``defer``,
-        a known job is not run here: the answer is a function that runs it and gives the same triple, or None when
-        it fails (the Flask view then answers it in the error shape), for a request thread to call."""
-        reply = self._guarded(lambda: self._reply(query_string, accept, if_none_match, client, base, within, defer))
-        if callable(reply):
-            return lambda: self._triple(self._guarded(reply))
-        return self._triple(reply)
+        The HTTP server calls this in its event loops with a small ``within``, the WSGI path without."""
+        return self._triple(self._guarded(lambda: self._reply(query_string, accept, if_none_match, client, base, within)))
 
     @staticmethod
     def _triple(reply: Reply | None) -> tuple[str, list, bytes] | None:
@@ -240,7 +229,7 @@ class FastPath:
             return None
 
     def _reply(self, text: str, accept: str | None, if_none_match: str | None, client: str, base: str,
-               within: float | None, defer: bool):
+               within: float | None):
         if not text or len(text) > self.limit:
             return None
         values = MultiDict(protocol.parse_parameters(text.encode("latin-1")))
@@ -248,7 +237,7 @@ class FastPath:
         if query is None or not query.strip() or "update" in values:
             return None
         job = _job(self.service, query, accept, values, base)
-        return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within, defer=defer)
+        return answer(self.service, job, parse_etags(if_none_match), client, known_only=True, within=within)
 
 
 @api.route("/update", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])

@@ -5,10 +5,10 @@ The request line and headers must arrive within ``header_timeout`` seconds, the 
 keep-alive connection may idle ``keepalive_timeout`` seconds; an over-long line, header block or body, a chunk size
 that overflows or a body announced twice is refused at once in the one error shape (400, 408, 413, 414, 431).  A
 GET of /sparql that the fast path can answer without a query worker, from its cache or with a query known to take
-at most LOOP_SECONDS, is answered in the event loop (a thread hand-off and the engine's return to the GIL cost
-more than such an answer) unless other GETs arrive with it: then its known query runs on an engine thread, where
-the engine releases the GIL, so that two such answers use both cores.  Any other
-complete request takes one of the request threads, which run the WSGI app.  An answer of up to STREAM_BYTES is
+at most LOOP_SECONDS, is answered in the connection's event loop (a thread hand-off and the engine's return to the
+GIL cost more than such an answer); the serving process has one such loop per core (front.Lane), and the engine
+releases the GIL, so these answers use all cores.  Any other complete request takes one of the request threads,
+which run the WSGI app.  An answer of up to STREAM_BYTES is
 handed to the loop whole (its thread is free at once, however slowly the client reads), a longer one is streamed
 with back-pressure; answers of BIG_ANSWER bytes or more are written only within the server's budget of unsent
 bytes, and a client that does not read its answer sends no further request.  A 429 or 503 with Retry-After is held
@@ -41,8 +41,8 @@ MAX_HEADERS = 100
 class HttpConnection(asyncio.Protocol):
     """One client connection: parse requests as their bytes come, hand each complete one to a thread, write its answer."""
 
-    def __init__(self, server):  # a front.Server
-        self.server, self.loop = server, server.loop
+    def __init__(self, server, lane):  # a front.Server and the front.Lane whose loop serves this connection
+        self.server, self.lane, self.loop = server, lane, lane.loop
         self.settings = server.settings
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
@@ -62,26 +62,23 @@ class HttpConnection(asyncio.Protocol):
     # --- asyncio.Protocol ------------------------------------------------------------------------------------
 
     def connection_made(self, transport) -> None:
+        """A connection the server admitted (front.Server.admit, when it accepted it) begins."""
         self.transport = transport
         peer = transport.get_extra_info("peername") or ("", 0)
         self.client, self.port = peer[0], peer[1]
-        refusal = self.server.admit(self.client)
-        if refusal:
-            transport.write(error_bytes(503, refusal))
-            transport.close()
-            return
         self.admitted = True
-        self.server.connections.add(self)
+        self.lane.connections.add(self)
         self._expect_request(self.settings.header_timeout, "the request line and headers")
 
     def connection_lost(self, exc) -> None:
+        self.lane.ended += 1
         self.closing = True
         self.writable.set()  # a thread streaming to us must not wait forever
         self._cancel_timer()
-        self.server.buffered -= self.buffered
+        self.lane.buffered -= self.buffered
         self.buffered = 0
         if self.admitted:
-            self.server.connections.discard(self)
+            self.lane.connections.discard(self)
             self.server.release(self.client)
             self.admitted = False
 
@@ -97,7 +94,7 @@ class HttpConnection(asyncio.Protocol):
     def account_buffer(self) -> int:
         """Bring this connection's unsent bytes up to date in the server's count; returns them."""
         now = self.transport.get_write_buffer_size() if not self.transport.is_closing() else 0
-        self.server.buffered += now - self.buffered
+        self.lane.buffered += now - self.buffered
         self.buffered = now
         return now
 
@@ -169,25 +166,17 @@ class HttpConnection(asyncio.Protocol):
             return
         self.busy = True
         request = self.queue.pop(0)
-        self.server.in_flight += 1
+        self.lane.in_flight += 1
         if request["method"] == "GET" and self.server.fast:
-            self.server.fast_pending += 1
-            self.loop.call_soon(self._start, request)  # once every request that came with this one is counted
+            self.loop.call_soon(self._start, request)  # outside the parser's callback
         else:
             self.server.threads.submit(self._answer, request)
 
     def _start(self, request: dict) -> None:
         """Answer a GET of /sparql here when that costs no more than a cache lookup or a query known to take at most
-        LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  When other GETs came in the
-        same turn of the loop or such a query is running on the engine threads, the known query runs on an engine
-        thread instead, where the engine releases the GIL, so that two answers use both cores.  Any other request
-        is answered by the app in a request thread."""
-        together = self.server.fast_pending > 1
-        reply = self._fast_reply(request, defer=together) if not self.closing else None
-        if callable(reply):
-            self.server.engine.submit(self._answer_known, request, reply)
-            return
-        self.server.fast_pending -= 1
+        LOOP_SECONDS (api.FastPath): a thread hand-off costs more than such an answer.  Any other request is answered
+        by the app in a request thread."""
+        reply = self._fast_reply(request) if not self.closing else None
         if reply is None:
             self.server.threads.submit(self._answer, request)
             return
@@ -195,36 +184,15 @@ class HttpConnection(asyncio.Protocol):
         self._write(data)
         self._done(keep_alive)
 
-    def _answer_known(self, request: dict, make) -> None:
-        """On an engine thread: the fast path's answer to a known query, handed to the event loop; when ``make``
-        gives none (it failed), the app answers in a request thread."""
-        try:
-            reply = make()
-            if reply is not None:
-                data, keep_alive = self._fast_bytes(request, reply)
-        except Exception:  # noqa: BLE001 - a fault: logged, and the app answers
-            log.exception("the fast path failed on %r; the app answers instead", request.get("url"))
-            reply = None
-        finally:
-            self.loop.call_soon_threadsafe(self._known_done)
-        if reply is None:
-            self.server.threads.submit(self._answer, request)
-            return
-        self.loop.call_soon_threadsafe(self._finish, data, keep_alive, 0.0)
-
-    def _known_done(self) -> None:
-        self.server.fast_pending -= 1
-
     def _fast_bytes(self, request: dict, reply: tuple[str, list, bytes]) -> tuple[bytes, bool]:
         """The bytes of the fast path's answer and whether the connection stays open after it; logs the request."""
         keep_alive = self._keep_alive(request)
         self.server.access(self.client, "GET", request["url"], request["version"], reply[0][:3], time.perf_counter() - request["started"])
         return self._head(request, {"status": reply[0], "headers": reply[1]}, None, keep_alive) + reply[2], keep_alive
 
-    def _fast_reply(self, request: dict, defer: bool):
+    def _fast_reply(self, request: dict):
         """The fast path's answer to a GET of /sparql (a status line, headers and body) when it costs no more than a
-        query known to take at most LOOP_SECONDS, a function that makes it in another thread (``defer``, for a known
-        query), or None: the app answers."""
+        query known to take at most LOOP_SECONDS, or None: the app answers."""
         request["started"] = time.perf_counter()
         path, _, query = request["url"].partition(b"?")
         if path != b"/sparql" or not query:
@@ -233,7 +201,7 @@ class HttpConnection(asyncio.Protocol):
         accept, validators = headers.get(b"accept"), headers.get(b"if-none-match")
         host = (headers.get(b"host") or f"{self.settings.host}:{self.settings.port}".encode()).decode("latin-1")
         return self.server.fast(query.decode("latin-1"), accept and accept.decode("latin-1"), validators and validators.decode("latin-1"),
-                                self.client, f"http://{host}/sparql", LOOP_SECONDS, defer)
+                                self.client, f"http://{host}/sparql", LOOP_SECONDS)
 
     def _keep_alive(self, request: dict) -> bool:
         return request["keep_alive"] and not self.closing and not (self.last and not self.queue)
@@ -329,7 +297,7 @@ class HttpConnection(asyncio.Protocol):
         if self.transport.is_closing():
             return
         if len(data) > BIG_ANSWER and self.server.buffered + len(data) > self.server.buffer_budget:
-            self.server._recount_now()
+            self.lane.recount_now()  # the other lanes recount theirs every second
             if self.server.buffered + len(data) > self.server.buffer_budget:
                 self.transport.write(error_bytes(503, "the server holds as many unread answers as its memory allows (setting "
                                                       "memory_limit); read them, or retry shortly"))
@@ -340,7 +308,7 @@ class HttpConnection(asyncio.Protocol):
         self.account_buffer()
 
     def _done(self, keep_alive: bool) -> None:
-        self.server.in_flight -= 1
+        self.lane.in_flight -= 1
         self.busy = False
         if not keep_alive or self.closing:
             self.closing = True

@@ -21,11 +21,13 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from .arena import run_on_own_thread
 from .connection import HttpConnection
+from .wire import error_bytes
 
 log = logging.getLogger("rakg.http")
 
@@ -59,73 +61,193 @@ class AccessLog:
 
 
 class Server:
-    """The connections, their limits and the request threads of one serving process."""
+    """The connections, their limits and the request threads of one serving process.
 
-    def __init__(self, app, settings):
+    The connections are dealt out to ``loops`` event loops, each on a thread of its own (:class:`Lane`): the first
+    accepts them and hands each to the lane holding the fewest.  A connection stays on its lane, which reads its
+    requests and answers those the fast path can answer (a cached answer, a query known to be cheap) itself; the
+    engine releases the GIL, so the lanes run queries on all cores at once.  Everything else goes to the request
+    threads.  The limits on connections are counted across lanes, under a lock; the unsent bytes per lane."""
+
+    def __init__(self, app, settings, loops: int = 1):
         self.app, self.settings = app, settings
         self.fast = getattr(app.wsgi_app, "reply", None)  # api.FastPath: answers in the event loop (see HttpConnection._start)
         self.access = AccessLog(sys.stderr)
         self.threads = ThreadPoolExecutor(settings.threads, thread_name_prefix="rakg-request")
-        # Known queries of at most LOOP_SECONDS that arrive together run here, on threads of their own: requests that
-        # wait for a query worker in the request threads never hold them up (see HttpConnection._start).
-        self.engine = ThreadPoolExecutor(os.cpu_count() or 2, thread_name_prefix="rakg-engine")
+        self.lock = threading.Lock()  # per_client and admitted, which every lane's connections change
         self.per_client: dict[str, int] = {}
-        self.connections: set[HttpConnection] = set()
-        self.in_flight = 0
-        self.fast_pending = 0  # GETs between their arrival and the fast path's answer (in the loop or on self.engine)
-        self.buffered = 0  # bytes of answers written to connections and not yet sent (an upper bound between recounts)
+        self.admitted = 0
+        self.lanes = [Lane(self, index) for index in range(max(1, loops))]
         self.buffer_budget = settings.threads * settings.max_result_bytes  # the answers memory_limit counts in flight
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.listener: asyncio.AbstractServer | None = None
+        self.accepting: asyncio.Task | None = None
+        self.sock: socket.socket | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return sum(lane.in_flight for lane in self.lanes)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of answers written to connections and not yet sent (an upper bound between recounts)."""
+        return sum(lane.buffered for lane in self.lanes)
 
     async def start(self, sock: socket.socket) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.listener = await self.loop.create_server(lambda: HttpConnection(self), sock=sock, backlog=2048)
-        self.loop.call_later(1, self._recount)
-        self.loop.call_later(AccessLog.FLUSH, self._flush_log)
+        """Serve on ``sock`` from the running loop, which becomes the first lane; start the others."""
+        self.lanes[0].attach(asyncio.get_running_loop(), threading.current_thread())
+        for lane in self.lanes[1:]:
+            lane.start()
+        self.sock = sock
+        sock.setblocking(False)
+        sock.listen(2048)
+        self.accepting = asyncio.get_running_loop().create_task(self._accept())
+        self.lanes[0].loop.call_later(AccessLog.FLUSH, self._flush_log)
 
-    def _recount(self) -> None:
-        """Count again the bytes waiting in the connections' buffers (they drain without telling us), every second."""
-        self._recount_now()
-        self.loop.call_later(1, self._recount)
+    async def _accept(self) -> None:
+        """Accept connections in the order they come: admit each (the limits count every lane) and hand it to the
+        lane that serves the fewest, or answer 503 and close it."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                connection, address = await loop.sock_accept(self.sock)
+            except OSError as error:  # out of file descriptors, say: the waiting connections stay in the backlog
+                log.warning("cannot accept a connection: %s", error)
+                await asyncio.sleep(0.1)
+                continue
+            client = address[0] if isinstance(address, tuple) else ""
+            refusal = self.admit(client)
+            if refusal:
+                _refuse(connection, refusal)
+            else:
+                min(self.lanes, key=Lane.load).adopt(connection, client)
 
     def _flush_log(self) -> None:
         self.access.flush()
-        self.loop.call_later(AccessLog.FLUSH, self._flush_log)
+        self.lanes[0].loop.call_later(AccessLog.FLUSH, self._flush_log)
 
     async def stop(self, grace: float) -> None:
         """Stop accepting, close idle connections, and wait up to ``grace`` seconds for the requests in flight."""
-        self.listener.close()
-        for connection in list(self.connections):
-            connection.close_when_idle()
+        self.accepting.cancel()
+        self.sock.close()
+        for lane in self.lanes:
+            lane.call(lane.close_idle)
         deadline = time.monotonic() + grace
         while self.in_flight and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        for connection in list(self.connections):
-            connection.transport.close()
+        for lane in self.lanes:
+            lane.call(lane.close_all)
+        deadline = time.monotonic() + 1
+        while any(lane.connections for lane in self.lanes) and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)  # each lane's loop ends its connections (connection_lost) before it stops
+        for lane in self.lanes[1:]:
+            lane.stop()
         self.threads.shutdown(wait=False, cancel_futures=True)
-        self.engine.shutdown(wait=False, cancel_futures=True)
         self.access.flush()
-
-    def _recount_now(self) -> None:
-        self.buffered = sum(connection.account_buffer() for connection in self.connections if connection.buffered)
 
     def admit(self, client: str) -> str | None:
         """Count a new connection of ``client``; the reason to refuse it, if any."""
-        if len(self.connections) >= self.settings.max_connections:
-            return f"the server holds its {self.settings.max_connections} connections (setting max_connections); retry shortly"
-        if self.per_client.get(client, 0) >= self.settings.max_client_connections:
-            return (f"this client holds {self.settings.max_client_connections} connections already (setting "
-                    "max_client_connections); reuse them")
-        self.per_client[client] = self.per_client.get(client, 0) + 1
-        return None
+        with self.lock:
+            if self.admitted >= self.settings.max_connections:
+                return f"the server holds its {self.settings.max_connections} connections (setting max_connections); retry shortly"
+            if self.per_client.get(client, 0) >= self.settings.max_client_connections:
+                return (f"this client holds {self.settings.max_client_connections} connections already (setting "
+                        "max_client_connections); reuse them")
+            self.per_client[client] = self.per_client.get(client, 0) + 1
+            self.admitted += 1
+            return None
 
     def release(self, client: str) -> None:
-        left = self.per_client.get(client, 1) - 1
-        if left > 0:
-            self.per_client[client] = left
+        with self.lock:
+            self.admitted -= 1
+            left = self.per_client.get(client, 1) - 1
+            if left > 0:
+                self.per_client[client] = left
+            else:
+                self.per_client.pop(client, None)
+
+
+def _refuse(sock: socket.socket, reason: str) -> None:
+    """Answer 503 with ``reason`` on a connection that was not admitted, and close it (a short answer on a new
+    connection fits in its send buffer: the write does not block)."""
+    try:
+        sock.send(error_bytes(503, reason))
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+class Lane:
+    """One event loop on a thread of its own (a malloc arena of its own too, see arena.py) and the connections
+    dealt to it.  Its state is changed only on its thread; other threads ask it to act through :meth:`call`."""
+
+    def __init__(self, server: Server, index: int):
+        self.server, self.index = server, index
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.connections: set[HttpConnection] = set()
+        self.dealt = 0  # connections handed to this lane (counted by the accepting loop)
+        self.ended = 0  # of those, the ones that ended (counted by this lane)
+        self.in_flight = 0
+        self.buffered = 0  # unsent bytes of this lane's connections (an upper bound between recounts)
+
+    def attach(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
+        self.loop, self.thread = loop, thread
+        loop.call_later(1, self._recount)
+
+    def start(self) -> None:
+        """Run a loop of its own on a new thread."""
+        loop = asyncio.new_event_loop()
+        self.attach(loop, threading.Thread(target=loop.run_forever, name=f"rakg-loop-{self.index}", daemon=True))
+        self.thread.start()
+
+    def stop(self) -> None:
+        """End this lane's loop and thread (not the first lane's: its loop is the one that runs the server)."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+    def call(self, function, *args) -> None:
+        """Run ``function(*args)`` on this lane's thread (at once when called there)."""
+        if self.thread is threading.current_thread():
+            function(*args)
         else:
-            self.per_client.pop(client, None)
+            self.loop.call_soon_threadsafe(function, *args)
+
+    def load(self) -> int:
+        """The connections this lane serves, as the accepting loop sees them (each counter has one writer)."""
+        return self.dealt - self.ended
+
+    def adopt(self, sock: socket.socket, client: str) -> None:
+        """Serve an accepted connection, admitted for ``client``, on this lane."""
+        self.dealt += 1
+        self.call(self._adopt, sock, client)
+
+    def _adopt(self, sock: socket.socket, client: str) -> None:
+        task = self.loop.create_task(self.loop.connect_accepted_socket(lambda: HttpConnection(self.server, self), sock))
+        task.add_done_callback(lambda task: self._adopted(task, client))
+
+    def _adopted(self, task: asyncio.Task, client: str) -> None:
+        if not task.cancelled() and task.exception() is not None:  # the connection never began, so it will not end
+            self.ended += 1
+            self.server.release(client)
+            log.warning("cannot serve an accepted connection: %s", task.exception())
+
+    def _recount(self) -> None:
+        """Count again the bytes waiting in the connections' buffers (they drain without telling us), every second."""
+        self.recount_now()
+        self.loop.call_later(1, self._recount)
+
+    def recount_now(self) -> None:
+        self.buffered = sum(connection.account_buffer() for connection in list(self.connections) if connection.buffered)
+
+    def close_idle(self) -> None:
+        for connection in list(self.connections):
+            connection.close_when_idle()
+
+    def close_all(self) -> None:
+        for connection in list(self.connections):
+            connection.transport.close()
 
 
 def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None:
@@ -141,7 +263,7 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
     app = create_app(overrides)  # forks the query workers' zygote: before any thread of ours starts
     gc.freeze()  # the app's objects (graphs, catalog, labels) are never collected: no cyclic collection walks them (100 ms pauses)
     sock = socket.socket(fileno=listen_fd)
-    server = Server(app, settings)
+    server = Server(app, settings, settings.loops or os.cpu_count() or 1)
     uvloop.install()
     loop = asyncio.new_event_loop()
     stopping = asyncio.Event()
