@@ -41,10 +41,12 @@ class AccessLog:
     def __init__(self, stream):
         self.stream, self.lines = stream, []
         self.second, self.stamp = 0, ""
+        self.lock = threading.Lock()  # the loops and the request threads all log
 
     def __call__(self, client: str, method: str, url: bytes, version: str, status, seconds: float) -> None:
-        self.lines.append(f'{self._now()} access {client} "{method} {url[:200].decode("latin-1")} '
-                          f'HTTP/{version}" {status} {seconds * 1000:.1f}ms\n')  # list.append is atomic: threads may call
+        line = f'{self._now()} access {client} "{method} {url[:200].decode("latin-1")} HTTP/{version}" {status} {seconds * 1000:.1f}ms\n'
+        with self.lock:
+            self.lines.append(line)
 
     def _now(self) -> str:
         """The time of day, formatted once a second."""
@@ -54,7 +56,8 @@ class AccessLog:
         return self.stamp
 
     def flush(self) -> None:
-        lines, self.lines = self.lines, []
+        with self.lock:
+            lines, self.lines = self.lines, []
         if lines:
             self.stream.write("".join(lines))
             self.stream.flush()
