@@ -8,11 +8,11 @@ GET of /sparql that the fast path can answer without a query worker, from its ca
 at most LOOP_SECONDS, is answered in the connection's event loop (a thread hand-off and the engine's return to the
 GIL cost more than such an answer); the serving process has one such loop per core (front.Lane), and the engine
 releases the GIL, so these answers use all cores.  Any other complete request takes one of the request threads,
-which run the WSGI app.  An answer of up to STREAM_BYTES is
-handed to the loop whole (its thread is free at once, however slowly the client reads), a longer one is streamed
-with back-pressure; answers of BIG_ANSWER bytes or more are written only within the server's budget of unsent
-bytes, and a client that does not read its answer sends no further request.  A 429 or 503 with Retry-After is held
-back up to TARPIT seconds, without a thread, so that a client looping on refusals cannot spin the server.
+which run the WSGI app.  An answer of up to STREAM_BYTES is handed to the loop whole (its thread is free at once,
+however slowly the client reads), a longer one is streamed with back-pressure; answers of BIG_ANSWER bytes or more
+are written only within the server's budget of unsent bytes, and a client that does not read its answer sends no
+further request.  A 429 or 503 with Retry-After is held back up to TARPIT seconds, without a thread, so that a
+client looping on refusals cannot spin the server.
 """
 
 from __future__ import annotations
