@@ -177,7 +177,7 @@ def stats(config_file) -> None:
 
 @main.command()
 @config_option
-@setting_options("host", "port", "workers", "threads", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "service_map",
+@setting_options("host", "port", "workers", "threads", "loops", "query_timeout", "max_rows", "max_request_bytes", "service_allowlist", "service_map",
                  "client_budget", "max_client_queries", "network_isolation", "cache_entries", "cache_bytes", "inline_seconds", "store",
                  "header_timeout", "body_timeout", "keepalive_timeout", "max_connections", "max_client_connections", "worker_retire_mb")
 @click.option("--data", "data", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Serve these RDF files instead of the built graph (repeatable; .nq/.trig keep their named graphs).")

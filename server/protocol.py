@@ -130,9 +130,9 @@ def without_comment_lines(query: str) -> str:
     >>> without_comment_lines("# title\\n  #+ tags: x\\nASK { <x#y> ?p ?o } # kept")
     'ASK { <x#y> ?p ?o } # kept'
     """
-    if any(mark in query for mark in ('"""', "'''", "\\\n", "\r")):
+    if '"""' in query or "'''" in query or "\\\n" in query or "\r" in query:
         return query
-    return "\n".join(line for line in query.split("\n") if not line.lstrip(" \t").startswith("#"))
+    return "\n".join([line for line in query.split("\n") if not line.lstrip(" \t").startswith("#")])
 
 
 def _normalize_tokens(query: str) -> str:
@@ -360,8 +360,30 @@ def decode_body(body: bytes) -> str:
         raise QueryError(f"the request body is not UTF-8: {error.reason} at byte {error.start}", where="body") from None
 
 
-def single_query(values, body_query: str | None = None) -> str | None:
-    """The one query of a request's parameters (a MultiDict) and, for a direct POST, its body; None if none.
+class Parameters(dict):
+    """A request's parameters, each name with its values in order: what the views use of werkzeug's MultiDict
+    (``in``, ``get``, ``getlist``), without the exception MultiDict raises and catches for every name it lacks.
+
+    >>> values = Parameters([("query", "ASK {}"), ("default-graph-uri", "urn:a"), ("default-graph-uri", "urn:b")])
+    >>> values.get("query"), values.get("format"), values.getlist("default-graph-uri"), "update" in values
+    ('ASK {}', None, ['urn:a', 'urn:b'], False)
+    """
+
+    def __init__(self, pairs=()):
+        super().__init__()
+        for name, value in pairs:
+            self.setdefault(name, []).append(value)
+
+    def get(self, name: str, default=None):
+        values = dict.get(self, name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list:
+        return list(dict.get(self, name, ()))
+
+
+def single_query(values: Parameters, body_query: str | None = None) -> str | None:
+    """The one query of a request's parameters and, for a direct POST, its body; None if none.
 
     Raises QueryError (400) when there is more than one: the Protocol sends exactly one query per request.
     """

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
-from werkzeug.datastructures import ETags, MultiDict
+from werkzeug.datastructures import ETags
 from werkzeug.http import HTTP_STATUS_CODES, parse_etags
 from werkzeug.wsgi import get_current_url
 
@@ -34,7 +34,7 @@ def _wants_html() -> bool:
     return best in HTML_TYPES and request.accept_mimetypes[best] > request.accept_mimetypes["text/turtle"]
 
 
-def _query_and_parameters() -> tuple[str | None, MultiDict]:
+def _query_and_parameters() -> tuple[str | None, protocol.Parameters]:
     """The query of a GET, form POST or direct POST (None when there is none) and the request's parameters (the
     URL's and a form's), read as the Protocol says: UTF-8, one query.
 
@@ -57,7 +57,7 @@ def _query_and_parameters() -> tuple[str | None, MultiDict]:
             pairs += protocol.parse_parameters(body)
         else:
             body_query = protocol.decode_body(body)
-    values = MultiDict(pairs)
+    values = protocol.Parameters(pairs)
     if "update" in values:
         raise Forbidden("this endpoint is read-only: SPARQL Update is refused")
     return protocol.single_query(values, body_query), values
@@ -84,7 +84,7 @@ def sparql():
 
 
 def _job(service, query: str, accept: str | None, values, base_iri: str) -> Job:
-    """The job of a query with the request's Accept header, parameters (a MultiDict of the query string and form)
+    """The job of a query with the request's Accept header, parameters (protocol.Parameters of the query string and form)
     and URL (the base IRI of the query's relative IRIs, as the Protocol says).
 
     Raises QueryError (400) for an ``inferred`` that is neither true nor false.
@@ -232,7 +232,7 @@ class FastPath:
                within: float | None):
         if not text or len(text) > self.limit:
             return None
-        values = MultiDict(protocol.parse_parameters(text.encode("latin-1")))
+        values = protocol.Parameters(protocol.parse_parameters(text.encode("latin-1")))
         query = protocol.single_query(values)
         if query is None or not query.strip() or "update" in values:
             return None

@@ -143,7 +143,8 @@ class HttpConnection(asyncio.Protocol):
             raise HttpError(413, f"the request body is larger than {self.settings.max_request_bytes} bytes (setting max_request_bytes)")
         if names.get(b"expect", b"").lower() == b"100-continue":
             self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        self._expect_request(self.settings.body_timeout, "the request body")
+        if length is not None or b"transfer-encoding" in names:  # else the request is complete (the header timer stays)
+            self._expect_request(self.settings.body_timeout, "the request body")
 
     def on_body(self, body: bytes) -> None:
         self.request["length"] += len(body)
