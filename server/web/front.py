@@ -288,8 +288,14 @@ def run(settings, overrides: dict, listen_fd: int, ready_fd: int | None) -> None
             app.extensions["rakg"].close()
             loop.close()
 
+    def stop_serving(signum, frame) -> None:
+        try:
+            loop.call_soon_threadsafe(stopping.set)
+        except RuntimeError:  # a second signal after the loop has ended: it is stopping already
+            pass
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stopping.set))
+        signal.signal(signum, stop_serving)
     run_on_own_thread(serve, "rakg-loop")  # the loop, and the queries it answers, get a malloc arena of their own
 
 
