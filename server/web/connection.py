@@ -41,12 +41,14 @@ MAX_HEADERS = 100
 class HttpConnection(asyncio.Protocol):
     """One client connection: parse requests as their bytes come, hand each complete one to a thread, write its answer."""
 
-    def __init__(self, server, lane):  # a front.Server and the front.Lane whose loop serves this connection
-        self.server, self.lane, self.loop = server, lane, lane.loop
+    def __init__(self, server, lane, client: str):
+        """A connection that ``server`` (a front.Server) admitted for ``client`` (its address) when it accepted it,
+        served by the loop of ``lane`` (a front.Lane)."""
+        self.server, self.lane, self.loop, self.client = server, lane, lane.loop, client
         self.settings = server.settings
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpRequestParser(self)
-        self.client, self.port, self.admitted = "", 0, False
+        self.port = 0
         self.busy = False  # a request is being answered
         self.closing = False
         self.last = False  # no request may follow the ones queued (the client asked for an upgrade or CONNECT)
@@ -62,11 +64,8 @@ class HttpConnection(asyncio.Protocol):
     # --- asyncio.Protocol ------------------------------------------------------------------------------------
 
     def connection_made(self, transport) -> None:
-        """A connection the server admitted (front.Server.admit, when it accepted it) begins."""
         self.transport = transport
-        peer = transport.get_extra_info("peername") or ("", 0)
-        self.client, self.port = peer[0], peer[1]
-        self.admitted = True
+        self.port = (transport.get_extra_info("peername") or ("", 0))[1]
         self.lane.connections.add(self)
         self._expect_request(self.settings.header_timeout, "the request line and headers")
 
@@ -77,10 +76,8 @@ class HttpConnection(asyncio.Protocol):
         self._cancel_timer()
         self.lane.buffered -= self.buffered
         self.buffered = 0
-        if self.admitted:
-            self.lane.connections.discard(self)
-            self.server.release(self.client)
-            self.admitted = False
+        self.lane.connections.discard(self)
+        self.server.release(self.client)
 
     def pause_writing(self) -> None:
         self.writable.clear()

@@ -227,7 +227,7 @@ class Lane:
         self.call(self._adopt, sock, client)
 
     def _adopt(self, sock: socket.socket, client: str) -> None:
-        task = self.loop.create_task(self.loop.connect_accepted_socket(lambda: HttpConnection(self.server, self), sock))
+        task = self.loop.create_task(self.loop.connect_accepted_socket(lambda: HttpConnection(self.server, self, client), sock))
         task.add_done_callback(lambda task: self._adopted(task, client))
 
     def _adopted(self, task: asyncio.Task, client: str) -> None:
